@@ -1,0 +1,756 @@
+"""PyTorch classifiers that scikit-learn treats like its own.
+
+``NetClassifier`` trains any ``torch.nn.Module`` class with skorch and passes
+``sklearn.utils.estimator_checks.check_estimator``; ``TorchMLPClassifier`` is the
+multi-layer perceptron built on it, and the default model of skactive.
+
+Why a wrapper and not a ``skorch.NeuralNetClassifier`` subclass: skorch sets public
+attributes in ``__init__``, leaks private names through ``get_params``, initializes
+callbacks inside ``set_params`` and infers ``classes_`` from encoded targets, each
+of which breaks a scikit-learn contract. A subclass would patch those through
+skorch's private API and break with its next release. The wrapper is a plain
+scikit-learn estimator: its parameters are its own, validation happens in ``fit``,
+and it builds a fresh ``skorch.NeuralNet`` into ``net_`` for every fit, using only
+skorch's public API. skorch's routing survives: any ``module__*``, ``optimizer__*``,
+``criterion__*``, ``callbacks__*``, ``iterator_train__*``, ``iterator_valid__*`` or
+``dataset__*`` keyword is a parameter of the wrapper (``get_params``,
+``set_params``, ``clone``, ``GridSearchCV``) and is handed to skorch at fit, so
+callbacks, history and checkpoints keep working.
+"""
+
+import copy
+import inspect
+from contextlib import contextmanager
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+
+from skactive.utils._batching import ArrayDataset, BatchLoader, iter_padded_chunks
+from skactive.utils._compat import Interval, StrOptions, _fit_context, validate_data
+
+__all__ = ["MLPModule", "NetClassifier", "TorchMLPClassifier"]
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+# Optimizers named by string that get torch's fused kernel unless told otherwise.
+_FUSED_OPTIMIZERS = ("adam", "adamw")
+_ACTIVATIONS = {
+    "relu": torch.nn.ReLU,
+    "tanh": torch.nn.Tanh,
+    "logistic": torch.nn.Sigmoid,
+    "gelu": torch.nn.GELU,
+    "identity": torch.nn.Identity,
+}
+# Keyword prefixes that skorch routes to the object it builds.
+_ROUTED_PREFIXES = (
+    "module",
+    "optimizer",
+    "criterion",
+    "callbacks",
+    "iterator_train",
+    "iterator_valid",
+    "dataset",
+)
+
+
+class MLPModule(torch.nn.Module):
+    """A multi-layer perceptron split into a feature trunk and an output head.
+
+    ``trunk`` maps inputs to the last hidden layer (the embedding later read by
+    diversity strategies); ``head`` is one linear layer producing logits. Dropout
+    layers sit in the trunk after each activation, so MC dropout needs no retraining.
+
+    Parameters
+    ----------
+    n_features_in : int
+        Width of the input.
+    n_classes : int
+        Number of logits.
+    hidden_sizes : tuple of int, default=(100,)
+        Width of each hidden layer; ``()`` gives a linear model.
+    activation : {"relu", "tanh", "logistic", "gelu", "identity"} or type, \
+            default="relu"
+        Non-linearity after each hidden layer (a name or a ``torch.nn.Module`` class).
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation; no layer when 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> module = MLPModule(4, 3, hidden_sizes=(8,))
+    >>> module(torch.zeros(2, 4)).shape
+    torch.Size([2, 3])
+    >>> module.trunk(torch.zeros(2, 4)).shape
+    torch.Size([2, 8])
+    """
+
+    def __init__(
+        self,
+        n_features_in,
+        n_classes,
+        hidden_sizes=(100,),
+        activation="relu",
+        dropout=0.0,
+    ):
+        super().__init__()
+        activation_class = _ACTIVATIONS.get(activation, activation)
+        layers = []
+        width = n_features_in
+        for size in hidden_sizes:
+            layers += [torch.nn.Linear(width, size), activation_class()]
+            if dropout > 0:
+                layers.append(torch.nn.Dropout(dropout))
+            width = size
+        self.trunk = torch.nn.Sequential(*layers)
+        self.head = torch.nn.Linear(width, n_classes)
+
+    def forward(self, X):
+        return self.head(self.trunk(X))
+
+
+class _LossPlateau(Callback):
+    """Stop training when the loss stalls, by scikit-learn's ``MLPClassifier`` rule.
+
+    An epoch counts as no improvement when its loss is above the best loss so far
+    minus ``tol``; ``n_iter_no_change`` such epochs in a row stop training.
+    skorch's ``EarlyStopping`` measures improvement from the last epoch that
+    improved by ``tol``, so a slow steady decline never stops it; this rule does.
+    """
+
+    def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10):
+        self.monitor = monitor
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_loss_ = np.inf
+        self.no_improvement_count_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss > self.best_loss_ - self.tol:
+            self.no_improvement_count_ += 1
+        else:
+            self.no_improvement_count_ = 0
+        self.best_loss_ = min(self.best_loss_, loss)
+        if self.no_improvement_count_ >= self.n_iter_no_change:
+            raise KeyboardInterrupt  # skorch's signal to end training
+
+
+@contextmanager
+def _private_torch_rng(seed_or_state, device):
+    """Run a block on torch's RNG seeded from ``seed_or_state``, then restore it.
+
+    Yields a list that receives the RNG state at the end of the block, so a later
+    ``partial_fit`` continues the same random stream.
+    """
+    cuda_devices = []
+    if torch.device(device).type == "cuda":
+        cuda_devices = list(range(torch.cuda.device_count()))
+    end_state = []
+    with torch.random.fork_rng(devices=cuda_devices):
+        if isinstance(seed_or_state, torch.Tensor):
+            torch.set_rng_state(seed_or_state)
+        else:
+            torch.manual_seed(seed_or_state)
+        yield end_state
+        end_state.append(torch.get_rng_state())
+
+
+class NetClassifier(ClassifierMixin, BaseEstimator):
+    """A scikit-learn classifier for any PyTorch module, trained with skorch.
+
+    The module returns logits; ``predict_proba`` is their softmax. Input width and
+    class count are found at ``fit`` and passed to the module's constructor as
+    ``n_features_in`` and ``n_classes`` when it accepts those names. Targets may be
+    any labels scikit-learn accepts (strings, booleans, non-contiguous integers);
+    ``predict`` returns them and ``predict_proba`` columns follow ``classes_``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network. A class is built anew at every ``fit``, with weights drawn
+        from ``random_state``. An instance (e.g. a pretrained backbone) is copied
+        and trained from its current weights; ``random_state`` then only decides
+        the batch order and dropout.
+    criterion : torch.nn.Module class or instance, default=torch.nn.CrossEntropyLoss
+        Loss taking logits and integer targets.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch.optim.Optimizer class, \
+            default="adam"
+        Optimizer; its other arguments go through ``optimizer__*`` keywords.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=200
+        Maximum number of passes over the training data.
+    batch_size : int, default=200
+        Samples per mini-batch in training; also the fixed chunk size of inference.
+    tol : float or None, default=1e-4
+        Training stops when the monitored loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs (as in ``MLPClassifier``). ``None`` trains for
+        ``max_epochs``. The loss is the validation loss when ``train_split`` is
+        set, the training loss otherwise.
+    n_iter_no_change : int, default=10
+        Patience of the stopping rule above.
+    train_split : callable or None, default=None
+        skorch's validation split (e.g. ``skorch.dataset.ValidSplit(0.2)``). None
+        trains on every sample, so one or two samples are enough to fit.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (instances or ``(name, callback)`` pairs).
+    classes : array-like of shape (n_classes,) or None, default=None
+        The full label set, fixed up front (the output layer then has one unit per
+        entry even when ``y`` lacks some). None infers the classes from ``y``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, batch order and dropout. Fitting leaves the
+        global numpy and torch random states untouched when this is set.
+    device : str, default="cpu"
+        Torch device for training and inference.
+    verbose : int, default=0
+        When positive, skorch prints a line per epoch.
+    **kwargs : dict
+        skorch-routed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
+        ``callbacks__*``, ``iterator_train__*``, ``iterator_valid__*``, ``dataset__*``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The sorted labels.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` had string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch net (``net_.history`` holds the per-epoch losses).
+    module_ : torch.nn.Module
+        The trained module (the same object as ``net_.module_``).
+    n_iter_ : int
+        Number of epochs run.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_iris
+    >>> class Linear(torch.nn.Module):
+    ...     def __init__(self, n_features_in, n_classes):
+    ...         super().__init__()
+    ...         self.layer = torch.nn.Linear(n_features_in, n_classes)
+    ...     def forward(self, X):
+    ...         return self.layer(X)
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = NetClassifier(Linear, lr=0.05, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "module": [type, torch.nn.Module],
+        "criterion": [type, torch.nn.Module],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "train_split": [callable, None],
+        "callbacks": [list, None],
+        "classes": ["array-like", None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        module,
+        *,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer="adam",
+        lr=1e-3,
+        max_epochs=200,
+        batch_size=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        train_split=None,
+        callbacks=None,
+        classes=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        self.module = module
+        self.criterion = criterion
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.train_split = train_split
+        self.callbacks = callbacks
+        self.classes = classes
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        # Keyword parameters live in one private dict: scikit-learn's checks allow
+        # no public attribute that is not named in the signature.
+        self._routed_kwargs = kwargs
+
+    # -- parameters -----------------------------------------------------------
+
+    def _routed_params(self):
+        """The keyword parameters (``prefix__name``) beyond the signature."""
+        return dict(getattr(self, "_routed_kwargs", {}))
+
+    def get_params(self, deep=True):
+        """Get parameters, including the skorch-routed ``prefix__name`` ones.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update(self._routed_params())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, including skorch-routed ones such as ``module__width``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to new values.
+
+        Returns
+        -------
+        self : NetClassifier
+            This estimator.
+        """
+        # Like __init__, store any keyword and leave its validation to fit: the
+        # skorch-routed ones are not in the signature.
+        own = self._get_param_names()
+        routed = {name: params.pop(name) for name in list(params) if name not in own}
+        if routed:
+            self._routed_kwargs = {**self._routed_params(), **routed}
+        super().set_params(**params)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -- building the net -----------------------------------------------------
+
+    def _module_spec(self):
+        """Return ``(module, keyword arguments from this estimator's own params)``."""
+        return self.module, {}
+
+    def _optimizer_spec(self):
+        """Return ``(optimizer class, keyword arguments from own params)``."""
+        kwargs = {}
+        routed = self._routed_params()
+        if self.optimizer in _FUSED_OPTIMIZERS and not (
+            {"optimizer__fused", "optimizer__foreach"} & set(routed)
+        ):
+            # One fused kernel per step instead of one per parameter: a third of
+            # the step time on small networks.
+            kwargs["fused"] = True
+        return _OPTIMIZERS.get(self.optimizer, self.optimizer), kwargs
+
+    def _build_net(self, n_features, n_classes):
+        routed = self._routed_params()
+        for name in routed:
+            if name.partition("__")[0] not in _ROUTED_PREFIXES:
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected parameter {name!r}. "
+                    "Keyword parameters must start with one of "
+                    f"{', '.join(p + '__' for p in _ROUTED_PREFIXES)}."
+                )
+        module, module_kwargs = self._module_spec()
+        if isinstance(module, type):
+            if not issubclass(module, torch.nn.Module):
+                raise TypeError(
+                    "module must be a torch.nn.Module class or instance, "
+                    f"got {module!r}."
+                )
+            signature = inspect.signature(module).parameters
+            for name, value in (
+                ("n_features_in", n_features),
+                ("n_classes", n_classes),
+            ):
+                if name in signature:
+                    module_kwargs[name] = value
+        else:
+            # Copy so that fitting never trains the object held as a parameter.
+            module = copy.deepcopy(module)
+        optimizer, optimizer_kwargs = self._optimizer_spec()
+        if not (
+            isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)
+        ):
+            raise TypeError(
+                f"optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+                f"torch.optim.Optimizer class, got {optimizer!r}."
+            )
+        own = {f"module__{k}": v for k, v in module_kwargs.items()}
+        own.update({f"optimizer__{k}": v for k, v in optimizer_kwargs.items()})
+        clashes = sorted(set(own) & set(routed))
+        if clashes:
+            raise ValueError(
+                f"{clashes} duplicate parameters that {type(self).__name__} sets "
+                "itself; set them through its own parameters instead."
+            )
+        callbacks = copy.deepcopy(list(self.callbacks or []))
+        if self.tol is not None:
+            monitor = "train_loss" if self.train_split is None else "valid_loss"
+            stopper = _LossPlateau(monitor, self.tol, self.n_iter_no_change)
+            callbacks.append(("loss_plateau", stopper))
+        return NeuralNet(
+            module,
+            criterion=self.criterion,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
+            iterator_train__shuffle=True,
+            dataset=ArrayDataset,
+            train_split=self.train_split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+            **{**own, **routed},
+        )
+
+    # -- labels ---------------------------------------------------------------
+
+    def _set_classes(self, y, classes):
+        if classes is None:
+            self.classes_ = unique_labels(y)
+        else:
+            classes = np.asarray(classes)
+            if classes.ndim != 1 or classes.size == 0:
+                raise ValueError(
+                    "classes must be a non-empty 1-D array-like of labels, got "
+                    f"shape {classes.shape}."
+                )
+            self.classes_ = np.unique(classes)
+
+    def _encode(self, y):
+        """Map labels to positions in ``classes_``; unknown labels raise."""
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            unknown = np.unique(np.asarray(y)[~known])
+            raise ValueError(
+                f"y contains labels {unknown.tolist()[:10]} that are not in "
+                f"classes={self.classes_.tolist()}. Add them to the `classes` "
+                "parameter, or leave classes=None to infer the classes from y."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    # -- fitting --------------------------------------------------------------
+
+    def _validate_training_data(self, X, y, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=np.float32, reset=reset
+        )
+        check_classification_targets(y)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train a new network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training features; cast to float32.
+        y : array-like of shape (n_samples,)
+            Labels.
+
+        Returns
+        -------
+        self : NetClassifier
+            The fitted estimator.
+        """
+        X, y = self._validate_training_data(X, y, reset=True)
+        self._set_classes(y, self.classes)
+        y_encoded = self._encode(y)
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+        net = self._build_net(X.shape[1], len(self.classes_))
+        with _private_torch_rng(seed, self.device) as end_state:
+            net.fit(X, y_encoded)
+        self.net_ = net
+        self._rng_state = end_state[0]
+        self.n_iter_ = len(net.history)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch on ``(X, y)``, starting from the current weights.
+
+        The first call builds the network, like ``fit`` with ``max_epochs=1``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training features.
+        y : array-like of shape (n_samples,)
+            Labels; each must be in ``classes_`` after the first call.
+        classes : array-like of shape (n_classes,), default=None
+            The full label set, used by the first call (then overriding the
+            ``classes`` parameter); later calls must give the same set or None.
+
+        Returns
+        -------
+        self : NetClassifier
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "net_")
+        X, y = self._validate_training_data(X, y, reset=first_call)
+        if first_call:
+            self._set_classes(y, self.classes if classes is None else classes)
+            net = self._build_net(X.shape[1], len(self.classes_))
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            with _private_torch_rng(int(seed), self.device) as end_state:
+                net.initialize()
+            self.net_, self.n_iter_, self._rng_state = net, 0, end_state[0]
+        elif classes is not None and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of "
+                f"the first call to partial_fit, {self.classes_.tolist()}."
+            )
+        y_encoded = self._encode(y)
+        net = self.net_
+        with _private_torch_rng(self._rng_state, self.device) as end_state:
+            # skorch's own partial_fit runs max_epochs epochs; one epoch per call
+            # is scikit-learn's convention (MLPClassifier.partial_fit).
+            net.notify("on_train_begin", X=X, y=y_encoded)
+            try:
+                net.fit_loop(X, y_encoded, epochs=1)
+            except KeyboardInterrupt:  # how skorch's callbacks stop training
+                pass
+            net.notify("on_train_end", X=X, y=y_encoded)
+        self._rng_state = end_state[0]
+        self.n_iter_ += 1
+        return self
+
+    # -- inference ------------------------------------------------------------
+
+    @property
+    def module_(self):
+        """The trained ``torch.nn.Module``."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_
+
+    def _logits(self, X):
+        """Logits of validated ``X`` in fixed-size chunks, as a float32 ndarray."""
+        module = self.net_.module_
+        was_training = module.training
+        module.eval()
+        out = np.empty((X.shape[0], len(self.classes_)), dtype=np.float32)
+        start = 0
+        try:
+            with torch.no_grad():
+                for chunk, n_valid in iter_padded_chunks(X, self.batch_size):
+                    logits = module(chunk.to(self.device))
+                    if isinstance(logits, tuple):
+                        logits = logits[0]
+                    out[start : start + n_valid] = logits[:n_valid].cpu().numpy()
+                    start += n_valid
+        finally:
+            module.train(was_training)
+        return out
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self, "net_")
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=np.float32, reset=False
+        )
+
+    def predict_proba(self, X):
+        """Class probabilities: the softmax of the module's logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        logits = torch.from_numpy(self._logits(self._validate_predict_data(X)))
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Predicted labels, of the same type as the training labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The most probable label of each sample.
+        """
+        logits = self._logits(self._validate_predict_data(X))
+        return self.classes_[logits.argmax(axis=1)]
+
+
+class TorchMLPClassifier(NetClassifier):
+    """A multi-layer perceptron classifier in PyTorch; skactive's default model.
+
+    An ``MLPModule`` (feature trunk plus linear head) trained by ``NetClassifier``.
+    The defaults follow scikit-learn's ``MLPClassifier`` (one hidden layer of 100
+    ReLU units, Adam with learning rate 1e-3, up to 200 epochs stopped when the
+    training loss stalls), so it trains well on small tabular data without tuning.
+
+    Parameters
+    ----------
+    hidden_sizes : tuple of int, default=(100,)
+        Width of each hidden layer.
+    activation : {"relu", "tanh", "logistic", "gelu", "identity"}, default="relu"
+        Hidden non-linearity.
+    dropout : float, default=0.0
+        Dropout after each hidden layer; set it above 0 for MC dropout (BALD).
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=200
+        Maximum number of epochs.
+    batch_size : int, default=200
+        Mini-batch size (and inference chunk size).
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or type, default="adam"
+        Optimizer.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    tol : float or None, default=1e-4
+        Minimum loss improvement; see ``NetClassifier``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    classes : array-like or None, default=None
+        The full label set, fixed up front.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, batch order and dropout.
+    device : str, default="cpu"
+        Torch device.
+    verbose : int, default=0
+        skorch's per-epoch log when positive.
+    criterion, train_split, callbacks, **kwargs
+        As in ``NetClassifier``.
+
+    Attributes
+    ----------
+    classes_, n_features_in_, feature_names_in_, net_, module_, n_iter_
+        As in ``NetClassifier``; ``module_`` is an ``MLPModule``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), TorchMLPClassifier(random_state=0))
+    >>> bool(model.fit(X, y).score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **{
+            k: v
+            for k, v in NetClassifier._parameter_constraints.items()
+            if k != "module"
+        },
+        "hidden_sizes": ["array-like"],
+        "activation": [StrOptions(set(_ACTIVATIONS)), type],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_sizes=(100,),
+        *,
+        activation="relu",
+        dropout=0.0,
+        lr=1e-3,
+        max_epochs=200,
+        batch_size=200,
+        optimizer="adam",
+        weight_decay=0.0,
+        tol=1e-4,
+        n_iter_no_change=10,
+        criterion=torch.nn.CrossEntropyLoss,
+        train_split=None,
+        callbacks=None,
+        classes=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.criterion = criterion
+        self.train_split = train_split
+        self.callbacks = callbacks
+        self.classes = classes
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        # Keyword parameters live in one private dict: scikit-learn's checks allow
+        # no public attribute that is not named in the signature.
+        self._routed_kwargs = kwargs
+
+    def _module_spec(self):
+        hidden_sizes = tuple(int(size) for size in self.hidden_sizes)
+        if any(size < 1 for size in hidden_sizes):
+            raise ValueError(
+                f"hidden_sizes must hold positive integers, got {self.hidden_sizes!r}."
+            )
+        kwargs = {
+            "hidden_sizes": hidden_sizes,
+            "activation": self.activation,
+            "dropout": self.dropout,
+        }
+        return MLPModule, kwargs
+
+    def _optimizer_spec(self):
+        optimizer, kwargs = super()._optimizer_spec()
+        kwargs["weight_decay"] = self.weight_decay
+        return optimizer, kwargs

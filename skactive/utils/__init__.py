@@ -1,0 +1,1 @@
+"""Internal helpers for skactive; nothing here is public API."""
