@@ -433,13 +433,13 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=BatchLoader,
             iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
             dataset=ArrayDataset,
             train_split=self.train_split,
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
-            **{**own, **routed},
+            # skorch does not shuffle by default; a user's keyword still wins.
+            **{"iterator_train__shuffle": True, **own, **routed},
         )
 
     # -- labels ---------------------------------------------------------------

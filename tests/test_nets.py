@@ -472,3 +472,16 @@ def test_regression_targets_are_rejected(blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match="Unknown label type"):
         TorchMLPClassifier().fit(X, np.linspace(0, 1, len(X)))
+
+
+def test_routed_iterator_keyword_overrides_the_shuffle_default(blobs):
+    X, y = blobs
+    kwargs = {"iterator_train__shuffle": False, "tol": None, "max_epochs": 2}
+    first = TorchMLPClassifier(random_state=0, **kwargs).fit(X, y)
+    second = TorchMLPClassifier(random_state=1, **kwargs).fit(X, y)
+    # Different seeds still differ in their initial weights, not in batch order.
+    assert not np.allclose(first.predict_proba(X), second.predict_proba(X))
+    assert (
+        first.net_.get_iterator(first.net_.get_dataset(X), training=True).shuffle
+        is False
+    )
