@@ -1,0 +1,24 @@
+"""PyTorch classifiers that scikit-learn treats like its own.
+
+``NetClassifier`` trains any ``torch.nn.Module`` class with skorch and passes
+``sklearn.utils.estimator_checks.check_estimator``; ``TorchMLPClassifier`` is the
+multi-layer perceptron built on it, and the default model of skactive.
+
+Why a wrapper and not a ``skorch.NeuralNetClassifier`` subclass: skorch sets public
+attributes in ``__init__``, leaks private names through ``get_params``, initializes
+callbacks inside ``set_params`` and infers ``classes_`` from encoded targets, each
+of which breaks a scikit-learn contract. A subclass would patch those through
+skorch's private API and break with its next release. The wrapper is a plain
+scikit-learn estimator: its parameters are its own, validation happens in ``fit``,
+and it builds a fresh ``skorch.NeuralNet`` into ``net_`` for every fit, using only
+skorch's public API. skorch's routing survives: any ``module__*``, ``optimizer__*``,
+``criterion__*``, ``callbacks__*``, ``iterator_train__*``, ``iterator_valid__*`` or
+``dataset__*`` keyword is a parameter of the wrapper (``get_params``,
+``set_params``, ``clone``, ``GridSearchCV``) and is handed to skorch at fit, so
+callbacks, history and checkpoints keep working.
+"""
+
+from skactive.nets._classifier import NetClassifier
+from skactive.nets._mlp import MLPModule, TorchMLPClassifier
+
+__all__ = ["MLPModule", "NetClassifier", "TorchMLPClassifier"]
