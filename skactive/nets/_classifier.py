@@ -548,4 +548,5 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         """
         # The argmax of the probabilities, not of the logits: float32 softmax can
         # tie two close logits, and predict must agree with predict_proba.
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # checks fittedness before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
