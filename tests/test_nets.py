@@ -177,6 +177,15 @@ def test_predictions_do_not_depend_on_the_other_samples(digits):
     np.testing.assert_array_equal(clf.predict_proba(X_test[order]), full[order])
     one_by_one = np.vstack([clf.predict_proba(X_test[i : i + 1]) for i in range(20)])
     np.testing.assert_array_equal(one_by_one, full[:20])
+    # A pool spanning several inference chunks, the last one padded.
+    rng = np.random.default_rng(1)
+    pool = np.vstack([X_test] * 9) + rng.normal(scale=0.1, size=(9 * len(X_test), 64))
+    pool_proba = clf.predict_proba(pool)
+    order = rng.permutation(len(pool))
+    np.testing.assert_array_equal(clf.predict_proba(pool[order]), pool_proba[order])
+    np.testing.assert_array_equal(
+        clf.predict_proba(pool[1500:1507]), pool_proba[1500:1507]
+    )
 
 
 # -- seeding ---------------------------------------------------------------------

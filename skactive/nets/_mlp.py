@@ -95,7 +95,7 @@ class TorchMLPClassifier(NetClassifier):
     max_epochs : int, default=200
         Maximum number of epochs.
     batch_size : int, default=200
-        Mini-batch size (and inference chunk size).
+        Mini-batch size in training; see ``NetClassifier`` for inference.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or type, default="adam"
         Optimizer.
     weight_decay : float, default=0.0
