@@ -401,6 +401,12 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------
 
+    def _draw_seed(self):
+        """The torch seed of a new network, drawn from ``random_state``."""
+        return int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float32, reset=reset
@@ -427,9 +433,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate_training_data(X, y, reset=True)
         self._set_classes(y, self.classes)
         y_encoded = self._encode(y)
-        seed = int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+        seed = self._draw_seed()
         net = self._build_net(X.shape[1], len(self.classes_))
         with _private_torch_rng(seed, self.device) as end_state:
             net.fit(X, y_encoded)
@@ -464,8 +468,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         if first_call:
             self._set_classes(y, self.classes if classes is None else classes)
             net = self._build_net(X.shape[1], len(self.classes_))
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            with _private_torch_rng(int(seed), self.device) as end_state:
+            with _private_torch_rng(self._draw_seed(), self.device) as end_state:
                 net.initialize()
             self.net_, self.n_iter_, self._rng_state = net, 0, end_state[0]
         elif classes is not None and not np.array_equal(
