@@ -1,8 +1,17 @@
-"""scikit-learn's estimator checks over every skactive estimator, with no waivers."""
+"""scikit-learn's estimator checks over every skactive estimator, with no waivers,
+and one shared contract check over every query strategy."""
 
+import pickle
+
+import numpy as np
+import pytest
 import torch
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skactive import ActiveLearner, RandomSampling, UncertaintySampling
 from skactive.nets import NetClassifier, TorchMLPClassifier
 
 
@@ -23,9 +32,49 @@ class TwoLayerNet(torch.nn.Module):
 ESTIMATORS = [
     TorchMLPClassifier(),
     NetClassifier(TwoLayerNet, lr=0.01, module__width=32),
+    ActiveLearner(LogisticRegression()),
+    ActiveLearner(),
+    # Simulation mode: fit sees y only as an oracle and labels 30 samples.
+    ActiveLearner(LogisticRegression(), budget=30, batch_size=5, n_initial=10),
 ]
 
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+STRATEGIES = [
+    RandomSampling(),
+    UncertaintySampling(),
+    UncertaintySampling(acquisition_fn="margin"),
+    UncertaintySampling(acquisition_fn="least_confidence"),
+]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=repr)
+def test_strategy_contract(strategy):
+    """Unique int64 indices, seeded, whole pool when the batch is larger,
+    neither the model nor the strategy changed."""
+    X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0)
+    model = LogisticRegression().fit(X[:40], y[:40])
+    model_before, strategy_before = pickle.dumps(model), pickle.dumps(strategy)
+    pool = X[40:]
+
+    indices = strategy.select(model, pool, 25, random_state=0)
+    assert indices.dtype == np.int64
+    assert indices.shape == (25,)
+    assert np.unique(indices).shape == (25,)
+    assert indices.min() >= 0 and indices.max() < pool.shape[0]
+    np.testing.assert_array_equal(
+        indices, clone(strategy).select(model, pool, 25, random_state=0)
+    )
+    rng = np.random.RandomState(0)
+    first, second = (strategy.select(model, pool, 25, random_state=rng) for _ in "ab")
+    assert first.shape == second.shape  # a RandomState instance is consumed, fine
+
+    whole = strategy.select(model, pool[:10], 25, random_state=0)
+    np.testing.assert_array_equal(np.sort(whole), np.arange(10))
+
+    assert pickle.dumps(model) == model_before
+    assert pickle.dumps(strategy) == strategy_before
