@@ -19,10 +19,17 @@ def test_readme_examples_run(capsys):
         exec(compile(block, str(README), "exec"), namespace)
     printed = capsys.readouterr().out
     accuracies = [float(v) for v in re.findall(r"test accuracy: ([0-9.]+)", printed)]
-    assert len(accuracies) == 2
+    assert len(accuracies) == 4
     assert min(accuracies) > 0.9, printed
 
 
-@pytest.mark.parametrize("needle", ["pip install torch==2.13.0", "\npytest\n"])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "pip install torch==2.13.0",
+        "\npytest\n",
+        'pip install -e ".[dev]" && python -m skactive demo',
+    ],
+)
 def test_readme_names_install_and_test_commands(needle):
     assert needle in README.read_text()

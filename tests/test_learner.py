@@ -1,0 +1,656 @@
+"""ActiveLearner: the loop, simulation mode, bad input, model selection."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from skorch import NeuralNetClassifier
+
+from skactive import (
+    ActiveLearner,
+    RandomSampling,
+    TorchMLPClassifier,
+    UncertaintySampling,
+    entropy_acquisition,
+)
+
+
+@pytest.fixture
+def data():
+    X, y = make_blobs(n_samples=240, centers=3, n_features=4, random_state=0)
+    return X, y
+
+
+@pytest.fixture
+def learner(data):
+    X, y = data
+    return ActiveLearner(LogisticRegression(), batch_size=5, random_state=0).fit(
+        X[:12], y[:12]
+    )
+
+
+def assert_unchanged(learner, action, error, match):
+    """``action`` raises ``error`` and leaves every bit of the learner as it was."""
+    before = pickle.dumps(learner)
+    with pytest.raises(error, match=match):
+        action()
+    assert pickle.dumps(learner) == before
+
+
+# -- the loop -------------------------------------------------------------------------
+
+
+def test_fit_sets_the_fitted_state(data, learner):
+    X, y = data
+    assert isinstance(learner.estimator_, LogisticRegression)
+    assert learner.estimator is not learner.estimator_
+    np.testing.assert_array_equal(learner.classes_, np.unique(y[:12]))
+    assert learner.n_features_in_ == 4
+    np.testing.assert_array_equal(learner.X_labeled_, X[:12])
+    np.testing.assert_array_equal(learner.y_labeled_, y[:12])
+    assert [r["n_labels"] for r in learner.history_] == [12]
+
+
+def test_query_returns_unique_positions_most_uncertain_first(data, learner):
+    X, _ = data
+    pool = X[12:]
+    indices = learner.query(pool)
+    assert indices.dtype == np.int64
+    assert indices.shape == (5,)
+    assert np.unique(indices).shape == (5,)
+    entropy = entropy_acquisition(learner.predict_proba(pool))
+    np.testing.assert_array_equal(indices, np.argsort(-entropy, kind="stable")[:5])
+    assert learner.query(pool, batch_size=9).shape == (9,)
+
+
+def test_teach_appends_and_refits(data, learner):
+    X, y = data
+    pool, oracle = X[12:], y[12:]
+    old_estimator = learner.estimator_
+    indices = learner.query(pool)
+    learner.teach(pool[indices], oracle[indices])
+    assert learner.X_labeled_.shape == (17, 4)
+    np.testing.assert_array_equal(learner.y_labeled_[12:], oracle[indices])
+    assert learner.estimator_ is not old_estimator
+    expected = LogisticRegression().fit(learner.X_labeled_, learner.y_labeled_)
+    np.testing.assert_allclose(
+        learner.predict_proba(X), expected.predict_proba(X), rtol=1e-6
+    )
+    assert [r["n_labels"] for r in learner.history_] == [12, 17]
+    np.testing.assert_array_equal(learner.history_[1]["indices"], np.arange(12, 17))
+
+
+def test_a_new_label_grows_the_classes(data):
+    X, y = data
+    first_two = np.flatnonzero(y < 2)[:10]
+    learner = ActiveLearner(LogisticRegression()).fit(X[first_two], y[first_two])
+    np.testing.assert_array_equal(learner.classes_, [0, 1])
+    assert learner.predict_proba(X).shape == (240, 2)
+    third = np.flatnonzero(y == 2)[:3]
+    learner.teach(X[third], y[third])
+    np.testing.assert_array_equal(learner.classes_, [0, 1, 2])
+    assert learner.predict_proba(X).shape == (240, 3)
+
+
+def test_fixed_classes_give_full_probability_columns(data):
+    X, y = data
+    first_two = np.flatnonzero(y < 2)[:10]
+    learner = ActiveLearner(LogisticRegression(), classes=[0, 1, 2])
+    learner.fit(X[first_two], y[first_two])
+    proba = learner.predict_proba(X)
+    assert proba.shape == (240, 3)
+    np.testing.assert_array_equal(proba[:, 2], 0.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_fixed_classes_size_a_net_output(data):
+    X, y = data
+    first_two = np.flatnonzero(y < 2)[:10]
+    learner = ActiveLearner(
+        TorchMLPClassifier(max_epochs=5), classes=[0, 1, 2], random_state=0
+    ).fit(X[first_two], y[first_two])
+    np.testing.assert_array_equal(learner.estimator_.classes_, [0, 1, 2])
+    assert learner.predict_proba(X).shape == (240, 3)
+
+
+def test_string_labels(data):
+    X, y = data
+    names = np.array(["cat", "dog", "emu"])[y]
+    learner = ActiveLearner(LogisticRegression(), random_state=0).fit(
+        X[:20], names[:20]
+    )
+    indices = learner.query(X[20:])
+    learner.teach(X[20:][indices], names[20:][indices])
+    assert set(learner.predict(X)) <= {"cat", "dog", "emu"}
+
+
+def test_predict_methods_delegate(data, learner):
+    X, _ = data
+    model = learner.estimator_
+    np.testing.assert_array_equal(learner.predict(X), model.predict(X))
+    np.testing.assert_array_equal(
+        learner.decision_function(X), model.decision_function(X)
+    )
+    np.testing.assert_allclose(
+        learner.predict_log_proba(X), np.log(model.predict_proba(X))
+    )
+    assert learner.score(X, data[1]) == model.score(X, data[1])
+
+
+def test_methods_follow_the_estimator(data):
+    X, y = data
+    svc = ActiveLearner(LinearSVC()).fit(X, y)
+    assert not hasattr(svc, "predict_proba")
+    assert hasattr(svc, "decision_function")
+    assert not hasattr(ActiveLearner(LinearSVC()), "predict_proba")
+
+
+def test_the_default_learner_is_an_uncertainty_sampling_net(data):
+    X, y = data
+    learner = ActiveLearner(random_state=0).fit(X[:30], y[:30])
+    assert isinstance(learner.estimator_, TorchMLPClassifier)
+    assert isinstance(learner.estimator_.random_state, int)  # drawn from ours
+    indices = learner.query(X[30:], batch_size=4)
+    expected = UncertaintySampling(learner.estimator_).query(X[30:], 4)
+    np.testing.assert_array_equal(indices, expected)
+    learner.teach(X[30:][indices], y[30:][indices])
+    assert learner.score(X, y) > 0.9
+
+
+def test_same_random_state_same_queries_and_models(data):
+    X, y = data
+    runs = []
+    for _ in range(2):
+        learner = ActiveLearner(
+            TorchMLPClassifier(max_epochs=20), RandomSampling(), random_state=7
+        ).fit(X[:20], y[:20])
+        indices = learner.query(X[20:])
+        learner.teach(X[20:][indices], y[20:][indices])
+        runs.append((indices, learner.predict_proba(X)))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_pickled_learner_gives_the_same_next_query(data):
+    X, y = data
+    for strategy in (RandomSampling(), UncertaintySampling()):
+        learner = ActiveLearner(
+            TorchMLPClassifier(max_epochs=10), strategy, random_state=0
+        ).fit(X[:20], y[:20])
+        learner.query(X[20:])  # advance the random stream first
+        copy = pickle.loads(pickle.dumps(learner))
+        np.testing.assert_array_equal(copy.query(X[20:]), learner.query(X[20:]))
+
+
+def test_ties_are_broken_by_random_state_not_position():
+    X = np.zeros((50, 2))
+    y = np.array([0, 1] * 25)
+    picks = {
+        tuple(
+            ActiveLearner(LogisticRegression(), random_state=seed)
+            .fit(X[:10], y[:10])
+            .query(X)
+        )
+        for seed in range(10)
+    }
+    assert len(picks) == 10  # equal probabilities everywhere: ties decided by seed
+    assert tuple(range(10)) not in picks
+
+
+# -- containers -------------------------------------------------------------------------
+
+
+def test_dataframes_stay_dataframes_and_queries_are_positional(data):
+    X, y = data
+    columns = ["a", "b", "c", "d"]
+    frame = pd.DataFrame(X, columns=columns, index=np.arange(240)[::-1] + 1000)
+    scale_two = ColumnTransformer(
+        [("scale", StandardScaler(), ["a", "b"])], remainder="drop"
+    )
+    learner = ActiveLearner(
+        make_pipeline(scale_two, LogisticRegression()), random_state=0
+    ).fit(frame.iloc[:20], y[:20])
+    pool = frame.iloc[20:]
+    indices = learner.query(pool)
+    assert indices.max() < 220
+    learner.teach(pool.iloc[indices], y[20:][indices])
+    assert isinstance(learner.X_labeled_, pd.DataFrame)
+    assert list(learner.X_labeled_.columns) == columns
+    assert learner.X_labeled_.shape == (30, 4)
+    np.testing.assert_array_equal(learner.feature_names_in_, columns)
+
+
+def test_sparse_pools_and_labeled_sets(data):
+    X, y = data
+    X_sparse = sp.csr_matrix(np.where(np.abs(X) > 3, X, 0.0))
+    learner = ActiveLearner(LogisticRegression(), random_state=0)
+    learner.fit(X_sparse[:20], y[:20])
+    indices = learner.query(X_sparse[20:])
+    dense = ActiveLearner(LogisticRegression(), random_state=0)
+    dense.fit(X_sparse[:20].toarray(), y[:20])
+    np.testing.assert_array_equal(indices, dense.query(X_sparse[20:].toarray()))
+    learner.teach(X_sparse[20:][indices], y[20:][indices])
+    assert sp.issparse(learner.X_labeled_)
+    assert learner.X_labeled_.shape == (30, 4)
+
+
+class _DigitsModule(torch.nn.Module):
+    def __init__(self, hidden=64):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+def test_a_users_plain_skorch_net_on_digits():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0  # float64: the learner casts it to float32 for the net
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    net = NeuralNetClassifier(
+        _DigitsModule,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=0.01,
+        max_epochs=30,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
+    results = []
+    for _ in range(2):
+        learner = ActiveLearner(
+            net, batch_size=50, classes=np.arange(10), random_state=0
+        ).fit(X_train[:50], y_train[:50])
+        for _ in range(3):
+            indices = learner.query(X_train[50:])
+            learner.teach(X_train[50:][indices], y_train[50:][indices])
+        results.append((indices, learner.predict_proba(X_test)))
+    assert learner.y_labeled_.shape == (200,)
+    np.testing.assert_array_equal(learner.estimator_.classes, np.arange(10))
+    assert learner.score(X_test, y_test) > 0.85
+    # Seeded from random_state: the same queries and the same model twice.
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+# -- simulation mode ----------------------------------------------------------------
+
+
+def test_simulation_labels_the_budget_in_rounds(data):
+    X, y = data
+    learner = ActiveLearner(
+        LogisticRegression(), budget=47, batch_size=10, n_initial=12, random_state=0
+    ).fit(X, y)
+    assert [r["n_labels"] for r in learner.history_] == [12, 22, 32, 42, 47]
+    rounds = [r["indices"] for r in learner.history_]
+    labeled = np.concatenate(rounds)
+    np.testing.assert_array_equal(labeled, learner.labeled_indices_)
+    assert np.unique(labeled).shape == (47,)
+    np.testing.assert_array_equal(learner.X_labeled_, X[labeled])
+    np.testing.assert_array_equal(learner.y_labeled_, y[labeled])
+    # Each round's batch is what the strategy chose from the rest of the pool.
+    replay = LogisticRegression().fit(X[labeled[:22]], y[labeled[:22]])
+    pool = np.setdiff1d(np.arange(240), labeled[:22])
+    entropy = entropy_acquisition(replay.predict_proba(X[pool]))
+    np.testing.assert_array_equal(
+        rounds[2], pool[np.argsort(-entropy, kind="stable")[:10]]
+    )
+    # The final model is trained on exactly the labeled set.
+    final = LogisticRegression().fit(X[labeled], y[labeled])
+    np.testing.assert_allclose(learner.predict_proba(X), final.predict_proba(X))
+
+
+def test_simulation_is_reproducible_and_seed_dependent(data):
+    X, y = data
+
+    def run(seed):
+        return (
+            ActiveLearner(LogisticRegression(), budget=30, random_state=seed)
+            .fit(X, y)
+            .labeled_indices_
+        )
+
+    np.testing.assert_array_equal(run(0), run(0))
+    assert not np.array_equal(run(0), run(1))
+
+
+def test_a_budget_beyond_the_pool_labels_everything(data):
+    X, y = data
+    learner = ActiveLearner(
+        LogisticRegression(), budget=10_000, batch_size=100, random_state=0
+    ).fit(X[:50], y[:50])
+    assert learner.y_labeled_.shape == (50,)
+    assert learner.history_[-1]["n_labels"] == 50
+
+
+def test_simulation_classes_are_the_oracles_labels(data):
+    X, y = data
+    learner = ActiveLearner(
+        TorchMLPClassifier(max_epochs=5), budget=3, n_initial=3, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(learner.classes_, [0, 1, 2])
+    assert learner.predict_proba(X).shape == (240, 3)
+
+
+class RecordingLogisticRegression(LogisticRegression):
+    """Remembers the sample weights of its last fit."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_weight_ = sample_weight
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_sample_weights_follow_their_samples_in_simulation(data):
+    X, y = data
+    weight = np.arange(240, dtype=float) + 1
+    learner = ActiveLearner(
+        RecordingLogisticRegression(), budget=40, random_state=0
+    ).fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(
+        learner.estimator_.seen_weight_, weight[learner.labeled_indices_]
+    )
+
+
+def test_sample_weights_follow_their_samples_through_teach(data):
+    X, y = data
+    weight = np.arange(240, dtype=float) + 1
+    learner = ActiveLearner(RecordingLogisticRegression()).fit(
+        X[:20], y[:20], sample_weight=weight[:20]
+    )
+    learner.teach(X[30:35], y[30:35], sample_weight=weight[30:35])
+    np.testing.assert_array_equal(
+        learner.estimator_.seen_weight_, np.r_[weight[:20], weight[30:35]]
+    )
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(X[40:42], y[40:42]),
+        ValueError,
+        "sample_weight",
+    )
+
+
+# -- model selection ----------------------------------------------------------------
+
+
+def test_grid_search_over_query_strategies(data):
+    X, y = data
+    search = GridSearchCV(
+        ActiveLearner(LogisticRegression(), budget=30, batch_size=10, random_state=0),
+        {
+            "query_strategy": [
+                RandomSampling(),
+                UncertaintySampling(acquisition_fn="margin"),
+            ]
+        },
+        cv=3,
+        n_jobs=2,
+    )
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.y_labeled_.shape == (30,)
+    assert search.score(X, y) > 0.8
+
+
+def test_learner_as_the_last_step_of_a_pipeline(data):
+    X, y = data
+    pipe = make_pipeline(
+        StandardScaler(),
+        ActiveLearner(LogisticRegression(), budget=30, batch_size=10, random_state=0),
+    )
+    search = GridSearchCV(
+        pipe,
+        {"activelearner__query_strategy": [RandomSampling(), UncertaintySampling()]},
+        cv=3,
+    )
+    search.fit(X, y)
+    assert search.best_estimator_[-1].y_labeled_.shape == (30,)
+    assert search.predict_proba(X).shape == (240, 3)
+
+
+def test_a_pipeline_estimator_refits_its_preprocessing_on_the_labeled_set(data):
+    X, y = data
+    learner = ActiveLearner(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        budget=30,
+        random_state=0,
+    ).fit(X, y)
+    scaler = learner.estimator_[0]
+    np.testing.assert_allclose(scaler.mean_, learner.X_labeled_.mean(axis=0))
+
+
+def test_uncertainty_beats_random_on_digits_at_150_labels():
+    """StandardScaler + LogisticRegression, 20 random labels, then batches of 10
+    to 150 labels; mean test accuracy over 5 seeds."""
+    X, y = load_digits(return_X_y=True)
+    strategies = {
+        "random": RandomSampling(),
+        "entropy": UncertaintySampling(acquisition_fn="entropy"),
+        "margin": UncertaintySampling(acquisition_fn="margin"),
+    }
+    accuracy = {name: [] for name in strategies}
+    for seed in range(5):
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        for name, strategy in strategies.items():
+            learner = ActiveLearner(
+                make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+                strategy,
+                budget=150,
+                batch_size=10,
+                n_initial=20,
+                random_state=seed,
+            ).fit(X_train, y_train)
+            assert learner.y_labeled_.shape == (150,)
+            accuracy[name].append(learner.score(X_test, y_test))
+    mean = {name: np.mean(scores) for name, scores in accuracy.items()}
+    assert mean["entropy"] > mean["random"]
+    assert mean["margin"] > mean["random"]
+
+
+# -- bad input: each one a clear error that leaves the learner as it was ------------
+
+
+def test_query_before_fit():
+    with pytest.raises(NotFittedError):
+        ActiveLearner(LogisticRegression()).query(np.zeros((3, 4)))
+
+
+def test_pool_with_the_wrong_number_of_features(learner):
+    assert_unchanged(
+        learner,
+        lambda: learner.query(np.zeros((5, 3))),
+        ValueError,
+        "X has 3 features, but ActiveLearner is expecting 4 features",
+    )
+
+
+def test_nan_in_the_pool_when_the_estimator_rejects_it(data, learner):
+    pool = data[0][12:].copy()
+    pool[3, 1] = np.nan
+    assert_unchanged(learner, lambda: learner.query(pool), ValueError, "NaN")
+
+
+def test_nan_in_taught_samples_fails_the_refit_and_changes_nothing(data, learner):
+    X, y = data
+    bad = X[12:15].copy()
+    bad[0, 0] = np.nan
+    assert_unchanged(learner, lambda: learner.teach(bad, y[12:15]), ValueError, "NaN")
+
+
+def test_teach_with_mismatched_lengths(data, learner):
+    X, y = data
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(X[12:15], y[12:14]),
+        ValueError,
+        "inconsistent numbers of samples",
+    )
+
+
+def test_teach_with_a_2d_y(data, learner):
+    X, y = data
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(X[12:15], np.c_[y[12:15], y[12:15]]),
+        ValueError,
+        "1d array",
+    )
+
+
+def test_teach_with_a_column_vector_warns_like_fit(data, learner):
+    X, y = data
+    with pytest.warns(DataConversionWarning):
+        learner.teach(X[12:15], y[12:15, None])
+    assert learner.y_labeled_.shape == (15,)
+
+
+def test_teach_with_an_unknown_label_when_classes_are_fixed(data):
+    X, y = data
+    learner = ActiveLearner(LogisticRegression(), classes=[0, 1, 2]).fit(X[:12], y[:12])
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(X[12:14], np.array([1, 7])),
+        ValueError,
+        r"labels \[7\] that are not in classes=\[0, 1, 2\]",
+    )
+
+
+def test_teach_with_the_wrong_number_of_features(data, learner):
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(np.zeros((2, 5)), np.array([0, 1])),
+        ValueError,
+        "X has 5 features, but ActiveLearner is expecting 4 features",
+    )
+
+
+def test_teach_mixing_label_types(data, learner):
+    X, _ = data
+    assert_unchanged(
+        learner,
+        lambda: learner.teach(X[12:14], np.array(["a", "b"])),
+        ValueError,
+        "Mix of label input types",
+    )
+
+
+def test_a_refit_that_fails_changes_nothing(data):
+    X, y = data
+    learner = ActiveLearner(FailingOnSize(fail_at=15)).fit(X[:12], y[:12])
+    assert_unchanged(
+        learner, lambda: learner.teach(X[12:15], y[12:15]), RuntimeError, "refit"
+    )
+
+
+class FailingOnSize(LogisticRegression):
+    """A classifier whose fit fails at a given training-set size."""
+
+    def __init__(self, fail_at=15):
+        super().__init__()
+        self.fail_at = fail_at
+
+    def fit(self, X, y, sample_weight=None):
+        if len(y) == self.fail_at:
+            raise RuntimeError("refit failed on purpose")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("batch_size", [0, -2])
+def test_non_positive_batch_size_in_query(data, learner, batch_size):
+    assert_unchanged(
+        learner,
+        lambda: learner.query(data[0], batch_size=batch_size),
+        ValueError,
+        "batch_size must be a positive integer",
+    )
+
+
+def test_non_positive_batch_size_parameter(data):
+    X, y = data
+    with pytest.raises(ValueError, match="batch_size"):
+        ActiveLearner(LogisticRegression(), batch_size=0).fit(X, y)
+
+
+def test_batch_larger_than_the_pool_returns_the_whole_pool(data, learner):
+    pool = data[0][12:20]
+    indices = learner.query(pool, batch_size=100)
+    np.testing.assert_array_equal(np.sort(indices), np.arange(8))
+
+
+def test_budget_smaller_than_n_initial(data):
+    X, y = data
+    with pytest.raises(ValueError, match="budget=5 is smaller than n_initial=10"):
+        ActiveLearner(LogisticRegression(), budget=5, n_initial=10).fit(X, y)
+
+
+def test_an_estimator_without_predict_proba_names_the_wrapper(data):
+    X, y = data
+    learner = ActiveLearner(LinearSVC(), random_state=0).fit(X[:12], y[:12])
+    assert_unchanged(
+        learner, lambda: learner.query(X[12:]), TypeError, "CalibratedClassifierCV"
+    )
+    with pytest.raises(TypeError, match="CalibratedClassifierCV"):
+        ActiveLearner(LinearSVC(), budget=20).fit(X, y)
+
+
+def test_a_strategy_with_its_own_model_is_refused(data):
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=r"Pass the strategy without an estimator"):
+        ActiveLearner(LogisticRegression(), UncertaintySampling(model)).fit(X, y)
+
+
+def test_an_empty_pool_gives_an_empty_batch(learner):
+    indices = learner.query(np.zeros((0, 4)))
+    assert indices.shape == (0,)
+    assert indices.dtype == np.int64
+
+
+# -- properties -------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_pool=st.integers(1, 80),
+    batch_size=st.integers(1, 100),
+    seed=st.integers(0, 2**31 - 1),
+    random=st.booleans(),
+)
+def test_query_and_teach_invariants(n_pool, batch_size, seed, random):
+    X, y = make_blobs(n_samples=100, centers=3, n_features=3, random_state=1)
+    strategy = RandomSampling() if random else UncertaintySampling()
+    learner = ActiveLearner(LogisticRegression(), strategy, random_state=seed)
+    learner.fit(X[:20], y[:20])
+    pool, oracle = X[20 : 20 + n_pool], y[20 : 20 + n_pool]
+    copy = clone(learner).fit(X[:20], y[:20])
+    indices = learner.query(pool, batch_size=batch_size)
+    np.testing.assert_array_equal(indices, copy.query(pool, batch_size=batch_size))
+    assert indices.dtype == np.int64
+    assert indices.shape == (min(batch_size, n_pool),)
+    assert np.unique(indices).shape == indices.shape
+    assert 0 <= indices.min() and indices.max() < n_pool
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few samples of a class: convergence notes
+        learner.teach(pool[indices], oracle[indices])
+    assert learner.y_labeled_.shape == (20 + indices.shape[0],)
+    assert learner.history_[-1]["n_labels"] == 20 + indices.shape[0]
