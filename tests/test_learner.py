@@ -212,7 +212,7 @@ def test_ties_are_broken_by_random_state_not_position():
     assert tuple(range(10)) not in picks
 
 
-# -- containers -------------------------------------------------------------------------
+# -- containers --------------------------------------------------------------------
 
 
 def test_dataframes_stay_dataframes_and_queries_are_positional(data):
@@ -626,7 +626,7 @@ def test_an_empty_pool_gives_an_empty_batch(learner):
     assert indices.dtype == np.int64
 
 
-# -- properties -------------------------------------------------------------------------
+# -- properties --------------------------------------------------------------------
 
 
 @settings(max_examples=25, deadline=None)

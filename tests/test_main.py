@@ -34,8 +34,14 @@ def test_demo_prints_accuracy_by_number_of_labels(capsys):
 
 def test_demo_runs_as_a_module():
     result = subprocess.run(
-        [sys.executable, "-m", "skactive", "demo", "--budget", "30"]
-        + ["--estimators", "logreg"],
+        [
+            sys.executable,
+            "-m",
+            "skactive",
+            "demo",
+            "--budget=30",
+            "--estimators=logreg",
+        ],
         capture_output=True,
         text=True,
         check=True,
