@@ -65,6 +65,16 @@ def _take_params(params, rows):
     }
 
 
+def _round(indices, n_labels, query_time, fit_time):
+    """One entry of ``history_``."""
+    return {
+        "n_labels": int(n_labels),
+        "indices": indices,
+        "query_time": query_time,
+        "fit_time": fit_time,
+    }
+
+
 class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """A classifier that chooses which samples to have labeled next.
 
@@ -289,19 +299,20 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """A fitted clone of the estimator; raises without touching ``self``."""
         estimator = clone(self._base_estimator())
         params = estimator.get_params()
-        updates = {}
-        if fixed_classes is not None and params.get("classes", False) is None:
-            updates["classes"] = fixed_classes
+        # Fill in what the estimator (or a step of a pipeline) left at None: the
+        # label set when it is fixed (a net's output size), and the seeds.
+        fill = {}
+        if fixed_classes is not None:
+            fill["classes"] = fixed_classes
         if self.random_state is not None:
-            updates.update(
-                {
-                    name: self._estimator_seed
-                    for name, value in params.items()
-                    if value is None
-                    and (name == "random_state" or name.endswith("__random_state"))
-                }
-            )
-        estimator.set_params(**updates)
+            fill["random_state"] = self._estimator_seed
+        estimator.set_params(
+            **{
+                name: fill[name.rpartition("__")[2]]
+                for name, value in params.items()
+                if value is None and name.rpartition("__")[2] in fill
+            }
+        )
         if _is_skorch_net(estimator):
             X = _float32_rows(X)
         start = time.perf_counter()
@@ -353,12 +364,7 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.X_labeled_, self.y_labeled_ = X, y
             self._labeled_params = aligned
             self.history_ = [
-                {
-                    "n_labels": n_rows(X),
-                    "indices": np.arange(n_rows(X), dtype=np.int64),
-                    "query_time": 0.0,
-                    "fit_time": fit_time,
-                }
+                _round(np.arange(n_rows(X), dtype=np.int64), n_rows(X), 0.0, fit_time)
             ]
         else:
             classes = self._label_set(y)
@@ -386,14 +392,7 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 {**_take_params(aligned, labeled), **other},
                 classes,
             )
-            history.append(
-                {
-                    "n_labels": labeled.shape[0],
-                    "indices": new,
-                    "query_time": query_time,
-                    "fit_time": fit_time,
-                }
-            )
+            history.append(_round(new, labeled.shape[0], query_time, fit_time))
             if labeled.shape[0] >= budget:
                 break
             pool = np.flatnonzero(~is_labeled)
@@ -497,14 +496,8 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         # Nothing above changed self; commit everything at once.
         n_old = n_rows(self.X_labeled_)
-        self.history_.append(
-            {
-                "n_labels": n_rows(X),
-                "indices": np.arange(n_old, n_rows(X), dtype=np.int64),
-                "query_time": 0.0,
-                "fit_time": fit_time,
-            }
-        )
+        new = np.arange(n_old, n_rows(X), dtype=np.int64)
+        self.history_.append(_round(new, n_rows(X), 0.0, fit_time))
         self.X_labeled_, self.y_labeled_ = X, y
         self._labeled_params = params
         self.classes_ = classes

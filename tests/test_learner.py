@@ -128,6 +128,25 @@ def test_fixed_classes_size_a_net_output(data):
     assert learner.predict_proba(X).shape == (240, 3)
 
 
+def test_fixed_classes_and_seeds_reach_a_net_inside_a_pipeline(data):
+    X, y = data
+    first_two = np.flatnonzero(y < 2)[:10]
+    learner = ActiveLearner(
+        make_pipeline(StandardScaler(), TorchMLPClassifier(max_epochs=5)),
+        classes=[0, 1, 2],
+        random_state=0,
+    ).fit(X[first_two], y[first_two])
+    net = learner.estimator_[-1]
+    np.testing.assert_array_equal(net.classes_, [0, 1, 2])
+    assert isinstance(net.random_state, int)
+    assert learner.predict_proba(X).shape == (240, 3)
+    # A value the user set is never overwritten.
+    mine = ActiveLearner(
+        TorchMLPClassifier(max_epochs=2, random_state=5), random_state=0
+    )
+    assert mine.fit(X[:10], y[:10]).estimator_.random_state == 5
+
+
 def test_string_labels(data):
     X, y = data
     names = np.array(["cat", "dog", "emu"])[y]
