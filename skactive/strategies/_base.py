@@ -97,6 +97,26 @@ class QueryStrategy(BaseEstimator):
 
     Used on its own, a strategy built with a fitted ``estimator`` answers
     ``query(X_pool, n_samples)``.
+
+    Examples
+    --------
+    A strategy of one's own needs one method. Here, query the samples whose top
+    two classes are closest in log-odds:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.models import predict_proba
+    >>> from skactive.strategies import QueryStrategy
+    >>> class LogOddsMargin(QueryStrategy):
+    ...     _parameter_constraints = {}
+    ...     def _score(self, model, X):
+    ...         top2 = np.sort(np.log(predict_proba(model, X)), axis=1)[:, -2:]
+    ...         return top2[:, 0] - top2[:, 1]  # higher = closer = query first
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> LogOddsMargin().select(model, X, 3, random_state=0).shape
+    (3,)
     """
 
     #: Whether the strategy reads a fitted model (RandomSampling does not).
