@@ -386,8 +386,9 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         history = []
         new, query_time = labeled, 0.0
         while True:
+            X_labeled = take_rows(X, labeled)
             estimator, fit_time = self._fit_estimator(
-                take_rows(X, labeled),
+                X_labeled,
                 y[labeled],
                 {**_take_params(aligned, labeled), **other},
                 classes,
@@ -401,14 +402,14 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 estimator,
                 take_rows(X, pool),
                 min(self.batch_size, budget - labeled.shape[0]),
-                X_labeled=take_rows(X, labeled),
+                X_labeled=X_labeled,
                 random_state=rng,
             )
             query_time = time.perf_counter() - start
             new = pool[picked]
             is_labeled[new] = True
             labeled = np.concatenate([labeled, new])
-        self.X_labeled_ = take_rows(X, labeled)
+        self.X_labeled_ = X_labeled
         self.y_labeled_ = y[labeled]
         self.labeled_indices_ = labeled
         self._labeled_params = _take_params(aligned, labeled)

@@ -327,3 +327,11 @@ def test_scores_of_the_wrong_shape_are_an_error(fitted):
     model, X = fitted
     with pytest.raises(ValueError, match="one score per sample"):
         UncertaintySampling(model, acquisition_fn=lambda p: p).query(X, 3)
+
+
+def test_a_strategy_must_define_how_it_scores_or_selects():
+    class Empty(QueryStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+    with pytest.raises(NotImplementedError, match="Empty must implement _score"):
+        Empty().select(None, np.zeros((4, 2)), 2)
