@@ -5,10 +5,11 @@ Two ways to drive it:
 * by hand (``budget=None``): ``fit`` on a small labeled set, then ``query`` a
   pool, have a person label the batch, ``teach`` it, and repeat;
 * as a simulation (``budget`` set): ``fit(X, y)`` hides ``y``, draws
-  ``n_initial`` labels at random, then queries ``batch_size`` at a time, revealing
-  labels from ``y``, until ``budget`` labels are used. The learner is then an
-  ordinary classifier trained on ``budget`` labels, which ``GridSearchCV`` and
-  ``cross_val_score`` can compare across query strategies.
+  ``n_initial`` labels (``initial_strategy``), then queries ``batch_size`` at a
+  time, revealing labels from ``y``, until ``budget`` labels are used or a
+  stopping criterion fires. The learner is then an ordinary classifier trained on
+  those labels, which ``GridSearchCV`` and ``cross_val_score`` can compare across
+  query strategies.
 """
 
 import time
@@ -32,7 +33,14 @@ from skactive.nets import TorchMLPClassifier
 from skactive.nets._classifier import _private_torch_rng
 from skactive.strategies import UncertaintySampling
 from skactive.strategies._base import _validate_n_samples
-from skactive.utils._compat import HasMethods, Interval, _fit_context, validate_data
+from skactive.strategies.cold_start import KMeansSampling, stratified_draw
+from skactive.utils._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    validate_data,
+)
 from skactive.utils._rows import concat_rows, n_rows, take_rows
 
 __all__ = ["ActiveLearner"]
@@ -104,7 +112,28 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``batch_size`` are queried at a time until ``budget`` labels are used
         (all of ``X`` when it has fewer samples).
     n_initial : int, default=10
-        Size of the random initial labeled set in simulation mode.
+        Size of the initial labeled set in simulation mode.
+    initial_strategy : {"random", "stratified", "kmeans"} or QueryStrategy, \
+            default="random"
+        How simulation mode chooses its ``n_initial`` first labels:
+
+        - ``"random"``: uniformly at random;
+        - ``"stratified"``: in proportion to the classes of the oracle ``y``, each
+          class at least once when ``n_initial`` allows. It reads the hidden
+          labels, which a real cold start cannot: treat its results as an upper
+          bound on what a good initial set gives;
+        - ``"kmeans"``: label-free, the samples nearest the centroids of a k-means
+          clustering of ``X`` (:class:`~skactive.strategies.KMeansSampling`);
+        - a query strategy that needs no model (``RandomSampling``,
+          ``KMeansSampling``, ...).
+
+        In a hand-driven loop, ``fit`` is given its labeled set and this is not
+        used; query a label-free strategy directly for a first batch instead.
+    stopping : list of StoppingCriterion or None, default=None
+        Criteria from :mod:`skactive.stopping`. In simulation mode they are
+        checked after every round and the simulation ends when one fires; in a
+        hand-driven loop, :meth:`should_stop` checks them. The learner works on
+        clones (``stopping_``).
     classes : array-like of shape (n_classes,) or None, default=None
         The full label set, fixed up front: ``classes_`` is then this set, a label
         outside it is an error, and an estimator with a ``classes`` parameter
@@ -116,7 +145,8 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         strategies, and (when set) the estimator's own seeds: every
         ``random_state`` parameter of the estimator left at None gets a seed
         drawn from it, and each fit runs on a private torch random stream seeded
-        from it, so skorch nets are reproducible too.
+        from it, so skorch nets are reproducible too. Stopping criteria with a
+        ``random_state`` left at None get a seed derived from it as well.
 
     Attributes
     ----------
@@ -136,6 +166,11 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     labeled_indices_ : ndarray of shape (n_labeled,), int64
         Simulation mode only: positions in the ``X`` given to ``fit`` of the
         labeled samples, in the order they were labeled.
+    stopping_ : list of StoppingCriterion
+        Fitted clones of ``stopping``, holding what they recorded round by round.
+    stop_reason_ : str or None
+        Why the simulation ended (the criterion that fired, or the budget), or,
+        after :meth:`should_stop`, why to stop now; None while nothing says stop.
     history_ : list of dict
         One entry per round (the initial fit, each simulated query, each
         ``teach``), with keys ``n_labels`` (labels after the round), ``indices``
@@ -173,6 +208,11 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "budget": [Interval(Integral, 1, None, closed="left"), None],
         "n_initial": [Interval(Integral, 1, None, closed="left")],
+        "initial_strategy": [
+            StrOptions({"random", "stratified", "kmeans"}),
+            HasMethods(["select"]),
+        ],
+        "stopping": [list, tuple, None],
         "classes": ["array-like", None],
         "random_state": ["random_state"],
     }
@@ -185,6 +225,8 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         batch_size=10,
         budget=None,
         n_initial=10,
+        initial_strategy="random",
+        stopping=None,
         classes=None,
         random_state=None,
     ):
@@ -193,6 +235,8 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.budget = budget
         self.n_initial = n_initial
+        self.initial_strategy = initial_strategy
+        self.stopping = stopping
         self.classes = classes
         self.random_state = random_state
 
@@ -215,6 +259,46 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"estimator, e.g. {type(strategy).__name__}()."
             )
         return strategy
+
+    def _stopping(self):
+        """Fresh clones of the stopping criteria."""
+        criteria = [] if self.stopping is None else list(self.stopping)
+        for criterion in criteria:
+            if not callable(getattr(criterion, "check", None)):
+                raise TypeError(
+                    f"stopping must hold stopping criteria (objects with a check "
+                    f"method, see skactive.stopping), got {criterion!r}."
+                )
+        return [clone(criterion) for criterion in criteria]
+
+    def _seed_stopping(self, criteria):
+        """Give criteria with an unset random_state a seed derived from ours."""
+        if self.random_state is None:
+            return
+        for offset, criterion in enumerate(criteria, start=1):
+            if "random_state" in criterion.get_params(deep=False) and (
+                criterion.random_state is None
+            ):
+                seed = (self._estimator_seed + offset) % np.iinfo(np.int32).max
+                criterion.set_params(random_state=seed)
+
+    def _initial_draw(self, X, y, n_initial, rng):
+        """Positions of the initial labeled set of a simulation."""
+        initial = self.initial_strategy
+        if initial == "random":
+            return rng.choice(n_rows(X), size=n_initial, replace=False)
+        if initial == "stratified":
+            return stratified_draw(y, n_initial, rng)
+        if initial == "kmeans":
+            initial = KMeansSampling()
+        if getattr(initial, "_needs_model", True):
+            raise ValueError(
+                f"initial_strategy={type(initial).__name__}(...) needs a fitted "
+                "model, but the initial set is chosen before anything is labeled. "
+                'Use "random", "stratified", "kmeans" or a strategy that needs no '
+                "model, such as RandomSampling() or KMeansSampling()."
+            )
+        return initial.select(None, X, n_initial, random_state=rng)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -346,8 +430,13 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : ActiveLearner
             The fitted learner.
         """
+        return self._fit(X, y, fit_params)
+
+    def _fit(self, X, y, fit_params, on_round=None):
+        """``fit``; in simulation mode ``on_round(self)`` follows every refit."""
         X, y = self._validate_X_y(X, y, reset=True)
         strategy = self._strategy()
+        stopping = self._stopping()
         if self.budget is not None and self.budget < self.n_initial:
             raise ValueError(
                 f"budget={self.budget} is smaller than n_initial={self.n_initial}: "
@@ -356,9 +445,16 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         aligned, other = self._split_fit_params(fit_params, n_rows(X))
+        classes = self._label_set(y)
+        self.classes_ = classes
+        self._other_fit_params = other
+        self._rng = rng
+        self.stopping_ = stopping
+        self.stop_reason_ = None
+        self._stop_checked_round = None
         if self.budget is None:
-            classes = self._label_set(y)
             self._estimator_seed = int(rng.randint(np.iinfo(np.int32).max))
+            self._seed_stopping(stopping)
             fixed = None if self.classes is None else classes
             estimator, fit_time = self._fit_estimator(X, y, {**aligned, **other}, fixed)
             self.X_labeled_, self.y_labeled_ = X, y
@@ -366,41 +462,50 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.history_ = [
                 _round(np.arange(n_rows(X), dtype=np.int64), n_rows(X), 0.0, fit_time)
             ]
+            self.estimator_ = estimator
         else:
-            classes = self._label_set(y)
-            estimator = self._simulate(X, y, aligned, other, classes, strategy, rng)
-        self.estimator_ = estimator
-        self.classes_ = classes
-        self._other_fit_params = other
-        self._rng = rng
+            self._simulate(X, y, aligned, other, strategy, rng, on_round)
         return self
 
-    def _simulate(self, X, y, aligned, other, classes, strategy, rng):
+    def _simulate(self, X, y, aligned, other, strategy, rng, on_round):
+        """Label, refit and query until the budget or a criterion says stop.
+
+        The fitted attributes are updated after every refit, so stopping criteria
+        and ``on_round`` see the learner as it is at that round.
+        """
         n_total = n_rows(X)
         budget = min(self.budget, n_total)
-        labeled = rng.choice(n_total, size=min(self.n_initial, budget), replace=False)
-        labeled = labeled.astype(np.int64)
+        labeled = self._initial_draw(X, y, min(self.n_initial, budget), rng)
+        labeled = np.asarray(labeled, dtype=np.int64)
         self._estimator_seed = int(rng.randint(np.iinfo(np.int32).max))
+        self._seed_stopping(self.stopping_)
         is_labeled = np.zeros(n_total, dtype=bool)
         is_labeled[labeled] = True
-        history = []
+        self.history_ = []
         new, query_time = labeled, 0.0
         while True:
             X_labeled = take_rows(X, labeled)
-            estimator, fit_time = self._fit_estimator(
-                X_labeled,
-                y[labeled],
-                {**_take_params(aligned, labeled), **other},
-                classes,
+            params = _take_params(aligned, labeled)
+            self.estimator_, fit_time = self._fit_estimator(
+                X_labeled, y[labeled], {**params, **other}, self.classes_
             )
-            history.append(_round(new, labeled.shape[0], query_time, fit_time))
-            if labeled.shape[0] >= budget:
-                break
+            self.X_labeled_, self.y_labeled_ = X_labeled, y[labeled]
+            self.labeled_indices_, self._labeled_params = labeled, params
+            self.history_.append(_round(new, labeled.shape[0], query_time, fit_time))
+            if on_round is not None:
+                on_round(self)
             pool = np.flatnonzero(~is_labeled)
+            X_pool = take_rows(X, pool)
+            if self.stopping_ and self.should_stop(X_pool):
+                return
+            if labeled.shape[0] >= budget:
+                self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
+                self._stop_checked_round = len(self.history_)
+                return
             start = time.perf_counter()
             picked = strategy.select(
-                estimator,
-                take_rows(X, pool),
+                self.estimator_,
+                X_pool,
                 min(self.batch_size, budget - labeled.shape[0]),
                 X_labeled=X_labeled,
                 random_state=rng,
@@ -409,12 +514,61 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             new = pool[picked]
             is_labeled[new] = True
             labeled = np.concatenate([labeled, new])
-        self.X_labeled_ = X_labeled
-        self.y_labeled_ = y[labeled]
-        self.labeled_indices_ = labeled
-        self._labeled_params = _take_params(aligned, labeled)
-        self.history_ = history
-        return estimator
+
+    def should_stop(self, X_pool=None):
+        """Whether a stopping criterion says to stop after the latest round.
+
+        Checks each criterion of ``stopping_`` once per round (a round is the
+        initial ``fit`` or a ``teach``); calling again in the same round returns
+        the same answer without recording anything twice. Sets
+        ``stop_reason_`` to the reason of the first criterion that fires, or
+        None.
+
+        Parameters
+        ----------
+        X_pool : {array-like, sparse matrix, DataFrame} or None, default=None
+            The samples still unlabeled; required by criteria that look at the
+            pool (:class:`~skactive.stopping.MaxUncertainty`,
+            :class:`~skactive.stopping.StabilizingPredictions`).
+
+        Returns
+        -------
+        stop : bool
+            True when a criterion fired.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skactive import ActiveLearner
+        >>> from skactive.stopping import MaxLabels
+        >>> X, y = load_iris(return_X_y=True)
+        >>> learner = ActiveLearner(LogisticRegression(), batch_size=10,
+        ...                         stopping=[MaxLabels(30)], random_state=0)
+        >>> learner = learner.fit(X[::15], y[::15])  # 10 labels
+        >>> pool = np.delete(np.arange(150), np.arange(0, 150, 15))
+        >>> while not learner.should_stop(X[pool]):
+        ...     picked = learner.query(X[pool])
+        ...     learner = learner.teach(X[pool[picked]], y[pool[picked]])
+        ...     pool = np.delete(pool, picked)
+        >>> learner.stop_reason_
+        'MaxLabels: 30 samples are labeled (n_labels=30).'
+        """
+        check_is_fitted(self, "estimator_")
+        this_round = len(self.history_)
+        if self._stop_checked_round == this_round:
+            return self.stop_reason_ is not None
+        if X_pool is not None:
+            X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        # Every criterion checks its inputs before any records state, so a
+        # missing input changes nothing.
+        for criterion in self.stopping_:
+            criterion._validate_inputs(X_pool)
+        reasons = [criterion._check(self, X_pool) for criterion in self.stopping_]
+        fired = [reason for reason in reasons if reason is not None]
+        self.stop_reason_ = fired[0] if fired else None
+        self._stop_checked_round = this_round
+        return bool(fired)
 
     # -- the active learning loop ---------------------------------------------
 

@@ -6,7 +6,14 @@ cloned, pickled, and searched over with ``GridSearchCV`` as the
 """
 
 from skactive.strategies._base import QueryStrategy, top_k
+from skactive.strategies.cold_start import KMeansSampling
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.uncertainty import UncertaintySampling
 
-__all__ = ["QueryStrategy", "RandomSampling", "UncertaintySampling", "top_k"]
+__all__ = [
+    "KMeansSampling",
+    "QueryStrategy",
+    "RandomSampling",
+    "UncertaintySampling",
+    "top_k",
+]
