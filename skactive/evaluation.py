@@ -426,7 +426,16 @@ def _format_labels(labels):
 
 
 def _strategy_name(strategy):
-    """A short, readable name for a strategy object."""
+    """A short, readable name for a strategy object (or a whole learner)."""
+    if _is_learner(strategy):
+        own = getattr(strategy, "query_strategy", None)
+        name = "entropy" if own is None else _strategy_name(own)
+        initial = getattr(strategy, "initial_strategy", "random")
+        if isinstance(initial, str) and initial != "random":
+            name = f"{name}, {initial} start"
+        elif not isinstance(initial, str):
+            name = f"{name}, {type(initial).__name__} start"
+        return name
     if isinstance(strategy, RandomSampling):
         return "random"
     function = getattr(strategy, "acquisition_fn", None)

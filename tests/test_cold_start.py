@@ -1,0 +1,154 @@
+"""Cold start: KMeansSampling, the stratified draw, and the learner's initial set."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.linear_model import LogisticRegression
+
+from skactive import ActiveLearner, RandomSampling, UncertaintySampling
+from skactive.strategies import KMeansSampling
+from skactive.strategies.cold_start import stratified_draw
+
+
+def _blobs(n_samples=300, centers=5, random_state=0):
+    centers_at = np.arange(centers)[:, None] * np.array([[20.0, 0.0]])
+    return make_blobs(
+        n_samples=n_samples, centers=centers_at, cluster_std=1.0,
+        random_state=random_state,
+    )  # fmt: skip
+
+
+def test_kmeans_sampling_takes_the_sample_nearest_each_centroid():
+    X, _ = _blobs()
+    picked = KMeansSampling().query(X, n_samples=5, random_state=0)
+    # The same clustering, by hand: the seed is the strategy's first draw.
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    kmeans = KMeans(5, random_state=seed, n_init=1).fit(X)
+    expected = {
+        int(np.flatnonzero(kmeans.labels_ == c)[
+            np.argmin(((X[kmeans.labels_ == c] - center) ** 2).sum(1))
+        ])
+        for c, center in enumerate(kmeans.cluster_centers_)
+    }  # fmt: skip
+    assert set(picked.tolist()) == expected
+    sizes = np.bincount(kmeans.labels_)[kmeans.labels_[picked]]
+    assert np.all(np.diff(sizes) <= 0)  # the largest clusters first
+
+
+def test_kmeans_sampling_covers_every_blob_and_round_robins_beyond():
+    X, blob = _blobs(n_samples=[100, 60, 30, 20, 10])
+    picked = KMeansSampling(n_clusters=5).query(X, n_samples=12, random_state=1)
+    assert np.unique(picked).shape == (12,)
+    assert set(blob[picked[:5]].tolist()) == set(range(5))  # one per blob first
+    assert blob[picked[0]] == 0  # the largest blob leads
+    assert set(blob[picked[5:10]].tolist()) == set(range(5))  # then second picks
+
+
+@pytest.mark.parametrize("container", ["dense", "sparse", "frame"])
+def test_kmeans_sampling_accepts_every_pool_container(container):
+    X, blob = _blobs()
+    if container == "sparse":
+        X = sp.csr_matrix(X)
+    elif container == "frame":
+        pd = pytest.importorskip("pandas")
+        X = pd.DataFrame(X, columns=["a", "b"])
+    picked = KMeansSampling().query(X, n_samples=5, random_state=0)
+    assert set(blob[picked].tolist()) == set(range(5))
+
+
+def test_kmeans_sampling_uses_minibatch_kmeans_for_large_pools():
+    X, blob = _blobs(n_samples=12_000)
+    first = KMeansSampling().query(X, n_samples=5, random_state=0)
+    again = KMeansSampling(algorithm="minibatch").query(X, 5, random_state=0)
+    np.testing.assert_array_equal(first, again)
+    assert set(blob[first].tolist()) == set(range(5))
+
+
+def test_kmeans_sampling_with_duplicate_points_still_returns_unique_indices():
+    X = np.repeat(np.arange(4, dtype=float)[:, None], 5, axis=0)  # 4 points x 5
+    picked = KMeansSampling().query(X, n_samples=6, random_state=0)
+    assert np.unique(picked).shape == (6,)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 30), min_size=1, max_size=8),
+    n_samples=st.integers(1, 60),
+    seed=st.integers(0, 2**31 - 2),
+)
+def test_stratified_draw_covers_classes_in_proportion(counts, n_samples, seed):
+    y = np.repeat(np.arange(len(counts)), counts)
+    n = min(n_samples, y.shape[0])
+    picked = stratified_draw(y, n, np.random.RandomState(seed))
+    assert picked.shape == (n,) and np.unique(picked).shape == (n,)
+    got = np.bincount(y[picked], minlength=len(counts))
+    if n < len(counts):
+        assert got.max() == 1  # as many classes as possible
+    else:
+        assert got.min() >= 1  # every class at least once
+        # The rest in proportion: each class within one of its fair share.
+        rest = n - len(counts)
+        share = (np.array(counts) - 1) / max(y.shape[0] - len(counts), 1) * rest
+        assert np.all(np.abs((got - 1) - share) <= 1 + 1e-9)
+    np.testing.assert_array_equal(
+        picked, stratified_draw(y, n, np.random.RandomState(seed))
+    )
+
+
+# -- the learner's initial_strategy -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)
+
+
+def _sim(initial_strategy, **params):
+    return ActiveLearner(
+        LogisticRegression(max_iter=500),
+        budget=params.pop("budget", 30),
+        n_initial=params.pop("n_initial", 10),
+        initial_strategy=initial_strategy,
+        random_state=0,
+        **params,
+    )
+
+
+def test_stratified_start_has_every_class(digits):
+    X, y = digits
+    learner = _sim("stratified").fit(X, y)
+    first = learner.labeled_indices_[:10]
+    assert sorted(y[first].tolist()) == list(range(10))
+    random = _sim("random").fit(X, y)
+    assert len(set(y[random.labeled_indices_[:10]])) < 10  # what it guards against
+
+
+def test_kmeans_start_is_kmeans_sampling_of_the_pool(digits):
+    X, y = digits
+    learner = _sim("kmeans").fit(X, y)
+    expected = KMeansSampling().select(None, X, 10, random_state=0)
+    np.testing.assert_array_equal(learner.labeled_indices_[:10], expected)
+    strategy = _sim(KMeansSampling()).fit(X, y)
+    np.testing.assert_array_equal(strategy.labeled_indices_, learner.labeled_indices_)
+
+
+def test_a_model_free_strategy_object_is_accepted(digits):
+    X, y = digits
+    learner = _sim(RandomSampling()).fit(X, y)
+    assert learner.labeled_indices_.shape == (30,)
+
+
+def test_a_strategy_that_needs_a_model_is_refused(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="needs a fitted model, but the initial set"):
+        _sim(UncertaintySampling()).fit(X, y)
+
+
+def test_unknown_initial_strategy_is_refused(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="'initial_strategy' parameter"):
+        _sim("cluster").fit(X, y)
