@@ -13,6 +13,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import ActiveLearner, RandomSampling, UncertaintySampling
 from skactive.nets import NetClassifier, TorchMLPClassifier
+from skactive.stopping import MaxLabels, StabilizingPredictions
+from skactive.strategies import KMeansSampling
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -36,6 +38,15 @@ ESTIMATORS = [
     ActiveLearner(),
     # Simulation mode: fit sees y only as an oracle and labels 30 samples.
     ActiveLearner(LogisticRegression(), budget=30, batch_size=5, n_initial=10),
+    # ... from a label-free initial set, stopping early on a criterion.
+    ActiveLearner(
+        LogisticRegression(),
+        budget=30,
+        batch_size=5,
+        n_initial=10,
+        initial_strategy="kmeans",
+        stopping=[MaxLabels(20), StabilizingPredictions(stop_set_size=50)],
+    ),
 ]
 
 
@@ -49,6 +60,7 @@ STRATEGIES = [
     UncertaintySampling(),
     UncertaintySampling(acquisition_fn="margin"),
     UncertaintySampling(acquisition_fn="least_confidence"),
+    KMeansSampling(),
 ]
 
 

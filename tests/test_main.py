@@ -1,4 +1,4 @@
-"""``python -m skactive demo``: the loop runs and prints its table."""
+"""``python -m skactive demo``: runs the protocol, prints its table, saves the PNG."""
 
 import os
 import re
@@ -10,45 +10,94 @@ import pytest
 from skactive.__main__ import main
 
 
-def test_demo_prints_accuracy_by_number_of_labels(capsys):
-    assert main(["demo", "--budget", "50", "--batch-size", "15"]) == 0
+def _table(printed):
+    """Rows of the Markdown table, as {strategy: [cells]}."""
+    rows = {}
+    for line in printed.splitlines():
+        if line.startswith("| ") and not line.startswith("| strategy"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_demo_prints_the_table_and_saves_the_plot(capsys, tmp_path):
+    argv = ["demo", "--budget", "60", "--repeats", "2", "--n-jobs", "1"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    header = next(line for line in printed.splitlines() if line.startswith("labels"))
-    columns = [cell.strip() for cell in header.split("|")[1:]]
-    assert columns == [
-        f"{model} {strategy}"
-        for model in ("logreg", "mlp")
-        for strategy in ("random", "entropy", "margin")
-    ]
-    rows = re.findall(r"^\s*(\d+) \|(.*)$", printed, flags=re.M)
-    assert [int(count) for count, _ in rows] == [20, 35, 50]
-    for _, cells in rows:
-        accuracies = [float(cell) for cell in cells.split("|")]
-        assert len(accuracies) == 6
+    header = next(line for line in printed.splitlines() if line.startswith("| str"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    assert columns[0] == "strategy" and columns[-5] == "AULC"
+    assert columns[-4].startswith("labels to ")
+    assert columns[-3:] == ["reduction ratio", "fit s", "query s"]
+    # Four checkpoints ending at the budget.
+    counts = [int(column.split("@")[1]) for column in columns[1:-5]]
+    assert len(counts) == 4 and counts[-1] == 60
+    rows = _table(printed)
+    assert list(rows) == ["random", "entropy", "margin", "least_confidence"]
+    for cells in rows.values():
+        accuracies = [float(cell) for cell in cells[:4]]
         assert all(0.3 < value <= 1.0 for value in accuracies)
-    # The same initial set for every strategy: the first row agrees per model.
-    first = [float(cell) for cell in rows[0][1].split("|")]
-    assert first[0] == first[1] == first[2]
-    assert first[3] == first[4] == first[5]
+        area, spread = (float(part) for part in cells[4].split("±"))
+        assert 0.3 < area <= 1.0 and spread >= 0
+    assert rows["random"][6] == "1.00x"
+    png = tmp_path / "learning_curve_digits_logreg.png"
+    assert f"saved to {png}" in printed
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 10_000
 
 
-def test_demo_runs_as_a_module():
+def test_demo_says_when_a_strategy_loses_to_random(capsys, tmp_path, monkeypatch):
+    from skactive import _demo
+
+    def worse_than_random():
+        from skactive.strategies import UncertaintySampling
+
+        # Querying the most *confident* samples first: a strategy that loses.
+        return {"confident": UncertaintySampling(acquisition_fn=_confidence)}
+
+    monkeypatch.setattr(_demo, "uncertainty_strategies", worse_than_random)
+    main(["demo", "--budget", "80", "--repeats", "2", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert re.search(r"Note: confident loses to random sampling here \(AULC", printed)
+
+
+def _confidence(proba):
+    return proba.max(axis=1)
+
+
+def test_demo_on_mnist1d(capsys, tmp_path):
+    pytest.importorskip("mnist1d")
+    argv = ["demo", "--dataset", "mnist1d", "--budget", "150", "--repeats", "1"]
+    main([*argv, "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "mnist1d (2500 pool / 2500 test), logreg, 50 random labels" in printed
+    assert "batches of 50 up to 150" in printed
+    assert (tmp_path / "learning_curve_mnist1d_logreg.png").exists()
+
+
+def test_demo_runs_as_a_module(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "skactive",
             "demo",
-            "--budget=30",
-            "--estimators=logreg",
+            "--budget=40",
+            "--repeats=1",
+            "--estimator=mlp",
+            f"--out={tmp_path}",
         ],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
     )
-    assert "logreg margin" in result.stdout
-    assert re.search(r"^\s+30 \|", result.stdout, flags=re.M)
+    rows = _table(result.stdout)
+    assert set(rows) == {"random", "entropy", "margin", "least_confidence"}
+    for cells in rows.values():
+        area = float(cells[-5].split("±")[0])
+        assert 0.3 < area <= 1.0
+    assert (tmp_path / "learning_curve_digits_mlp.png").exists()
 
 
 @pytest.mark.parametrize(
@@ -56,7 +105,9 @@ def test_demo_runs_as_a_module():
     [
         (["demo", "--budget", "5"], "must be at least --n-initial"),
         (["demo", "--batch-size", "0"], "must be a positive integer"),
-        (["demo", "--estimators", "forest"], "invalid choice"),
+        (["demo", "--repeats", "0"], "must be a positive integer"),
+        (["demo", "--estimator", "forest"], "invalid choice"),
+        (["demo", "--dataset", "mnist"], "invalid choice"),
     ],
 )
 def test_demo_rejects_bad_options(capsys, argv, message):

@@ -19,7 +19,7 @@ def test_readme_examples_run(capsys):
         exec(compile(block, str(README), "exec"), namespace)
     printed = capsys.readouterr().out
     accuracies = [float(v) for v in re.findall(r"test accuracy: ([0-9.]+)", printed)]
-    assert len(accuracies) == 4
+    assert len(accuracies) == 5
     assert min(accuracies) > 0.9, printed
 
 

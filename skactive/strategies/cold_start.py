@@ -122,18 +122,27 @@ def stratified_draw(y, n_samples, rng):
     """Positions of ``n_samples`` labels drawn in proportion to the classes of ``y``.
 
     Every class gets one sample before any gets a second (when ``n_samples``
-    allows), then the rest follow the class proportions; within a class the
-    samples are random.
+    allows; otherwise a random subset of classes gets one each). The rest are
+    shared in proportion to the class sizes by largest remainders (each class
+    within one of its exact share); within a class the samples are random.
     """
     y = np.asarray(y)
     n = y.shape[0]
+    n_samples = min(n_samples, n)
     _, encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
+    n_classes = counts.shape[0]
     # A random order, then each sample's rank within its class in that order.
     permutation = rng.permutation(n)
     grouped = permutation[np.argsort(encoded[permutation], kind="stable")]
     rank = _rank_within(encoded, counts, grouped)
-    # The r-th sample of a class of size m stands at (r + 0.5) / m in a
-    # proportional ordering; first samples of every class go ahead of all.
-    key = np.where(rank == 0, -1.0, (rank + 0.5) / counts[encoded])
-    order = np.lexsort((rng.random_sample(n), key))
-    return order[:n_samples].astype(np.int64)
+    if n_samples <= n_classes:
+        firsts = np.flatnonzero(rank == 0)
+        return rng.permutation(firsts)[:n_samples].astype(np.int64)
+    rest = n_samples - n_classes
+    quota = (counts - 1) / (n - n_classes) * rest
+    extra = np.floor(quota).astype(np.int64)
+    leftover = rest - int(extra.sum())
+    by_remainder = np.lexsort((rng.random_sample(n_classes), -(quota - extra)))
+    extra[by_remainder[:leftover]] += 1
+    chosen = np.flatnonzero(rank <= extra[encoded])
+    return rng.permutation(chosen).astype(np.int64)
