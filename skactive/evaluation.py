@@ -14,6 +14,7 @@ a user asks:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.integrate import trapezoid
@@ -238,18 +239,19 @@ class LearningCurveResult:
         )
 
     def mean_scores(self):
-        """Mean curve of each strategy over repeats (NaN-aware).
+        """Mean curve of each strategy over repeats.
+
+        Steps after a run stopped early (NaN) are averaged over the runs still
+        going; a step no run reached is NaN.
 
         Returns
         -------
         curves : dict of str to ndarray of shape (n_steps,)
         """
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps
             return {
-                name: np.nanmean(value, axis=0)
-                if np.isfinite(value).any()
-                else np.full(value.shape[1], np.nan)
-                for name, value in self.scores.items()
+                name: np.nanmean(value, axis=0) for name, value in self.scores.items()
             }
 
     def aulc(self, *, normalize=True):

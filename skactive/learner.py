@@ -495,10 +495,11 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             if on_round is not None:
                 on_round(self)
             pool = np.flatnonzero(~is_labeled)
-            X_pool = take_rows(X, pool)
+            at_budget = labeled.shape[0] >= budget
+            X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
             if self.stopping_ and self.should_stop(X_pool):
                 return
-            if labeled.shape[0] >= budget:
+            if at_budget:
                 self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
                 self._stop_checked_round = len(self.history_)
                 return

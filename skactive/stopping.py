@@ -94,8 +94,11 @@ class StoppingCriterion(BaseEstimator):
         raise NotImplementedError(f"{type(self).__name__} must implement _check.")
 
     def _validation_score(self, learner):
+        """Score the learner on the validation data and record it in ``scores_``."""
         scorer = check_scoring(learner, scoring=self.scoring)
-        return float(scorer(learner, self.X_val, self.y_val))
+        score = float(scorer(learner, self.X_val, self.y_val))
+        self.scores_ = [*getattr(self, "scores_", []), score]
+        return score
 
 
 _VALIDATION_CONSTRAINTS = {
@@ -159,6 +162,11 @@ class TargetScore(StoppingCriterion):
         A scikit-learn scorer name or callable; None uses the learner's ``score``
         (accuracy).
 
+    Attributes
+    ----------
+    scores_ : list of float
+        Validation score after each round checked.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -187,7 +195,6 @@ class TargetScore(StoppingCriterion):
 
     def _check(self, learner, X_pool):
         score = self._validation_score(learner)
-        self.scores_ = [*getattr(self, "scores_", []), score]
         if score >= self.target:
             return (
                 f"TargetScore: validation score {score:.4g} reached target="
@@ -241,7 +248,6 @@ class Plateau(StoppingCriterion):
 
     def _check(self, learner, X_pool):
         score = self._validation_score(learner)
-        self.scores_ = [*getattr(self, "scores_", []), score]
         if len(self.scores_) == 1 or score > self.best_score_ + self.min_delta:
             self.best_score_, self.rounds_without_improvement_ = score, 0
             return None
