@@ -7,11 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from skactive import ActiveLearner, RandomSampling, UncertaintySampling
 from skactive.strategies import KMeansSampling
-from skactive.strategies.cold_start import stratified_draw
+from skactive.strategies.cold_start import _stratified_draw
 
 
 def _blobs(n_samples=300, centers=5, random_state=0):
@@ -70,7 +71,8 @@ def test_kmeans_sampling_uses_minibatch_kmeans_for_large_pools():
 
 def test_kmeans_sampling_with_duplicate_points_still_returns_unique_indices():
     X = np.repeat(np.arange(4, dtype=float)[:, None], 5, axis=0)  # 4 points x 5
-    picked = KMeansSampling().query(X, n_samples=6, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        picked = KMeansSampling().query(X, n_samples=6, random_state=0)
     assert np.unique(picked).shape == (6,)
 
 
@@ -83,7 +85,7 @@ def test_kmeans_sampling_with_duplicate_points_still_returns_unique_indices():
 def test_stratified_draw_covers_classes_in_proportion(counts, n_samples, seed):
     y = np.repeat(np.arange(len(counts)), counts)
     n = min(n_samples, y.shape[0])
-    picked = stratified_draw(y, n, np.random.RandomState(seed))
+    picked = _stratified_draw(y, n, np.random.RandomState(seed))
     assert picked.shape == (n,) and np.unique(picked).shape == (n,)
     got = np.bincount(y[picked], minlength=len(counts))
     if n < len(counts):
@@ -95,7 +97,7 @@ def test_stratified_draw_covers_classes_in_proportion(counts, n_samples, seed):
         share = (np.array(counts) - 1) / max(y.shape[0] - len(counts), 1) * rest
         assert np.all(np.abs((got - 1) - share) <= 1 + 1e-9)
     np.testing.assert_array_equal(
-        picked, stratified_draw(y, n, np.random.RandomState(seed))
+        picked, _stratified_draw(y, n, np.random.RandomState(seed))
     )
 
 

@@ -118,7 +118,7 @@ def _rank_within(groups, counts, grouped):
     return rank
 
 
-def stratified_draw(y, n_samples, rng):
+def _stratified_draw(y, n_samples, rng):
     """Positions of ``n_samples`` labels drawn in proportion to the classes of ``y``.
 
     Every class gets one sample before any gets a second (when ``n_samples``

@@ -1,0 +1,265 @@
+"""active_learning_curve: run the simulation per strategy and repeat, in parallel."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import check_scoring
+from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
+
+from skactive.evaluation._metrics import BASELINE
+from skactive.evaluation._result import LearningCurveResult
+from skactive.strategies import RandomSampling
+
+__all__ = ["active_learning_curve"]
+
+
+def _strategy_name(strategy):
+    """A short, readable name for a strategy object (or a whole learner)."""
+    if _is_learner(strategy):
+        own = getattr(strategy, "query_strategy", None)
+        name = "entropy" if own is None else _strategy_name(own)
+        initial = getattr(strategy, "initial_strategy", "random")
+        if isinstance(initial, str) and initial != "random":
+            name = f"{name}, {initial} start"
+        elif not isinstance(initial, str):
+            name = f"{name}, {type(initial).__name__} start"
+        return name
+    if isinstance(strategy, RandomSampling):
+        return "random"
+    function = getattr(strategy, "acquisition_fn", None)
+    if isinstance(function, str):
+        return function
+    if callable(function):
+        return getattr(function, "__name__", type(strategy).__name__)
+    return type(strategy).__name__
+
+
+def _named_strategies(query_strategies, learner):
+    if query_strategies is None:
+        from skactive.strategies import UncertaintySampling
+
+        own = learner.query_strategy
+        query_strategies = [UncertaintySampling() if own is None else own]
+    if isinstance(query_strategies, dict):
+        named = dict(query_strategies)
+    else:
+        named = {}
+        for strategy in query_strategies:
+            name, suffix = _strategy_name(strategy), 2
+            while name in named:
+                name, suffix = f"{_strategy_name(strategy)}_{suffix}", suffix + 1
+            named[name] = strategy
+    if not named:
+        raise ValueError(
+            "query_strategies is empty: pass at least one strategy, e.g. "
+            "{'margin': UncertaintySampling(acquisition_fn='margin')} (random "
+            "sampling is added as the baseline), or None for the learner's own."
+        )
+    for name, strategy in named.items():
+        if not (_is_learner(strategy) or callable(getattr(strategy, "select", None))):
+            raise TypeError(
+                f"query_strategies[{name!r}] is {strategy!r}, not a query strategy "
+                "(an object with a select method, see skactive.strategies) or an "
+                "ActiveLearner."
+            )
+    if BASELINE not in named:
+        named = {BASELINE: RandomSampling(), **named}
+    return named
+
+
+def _is_learner(candidate):
+    return callable(getattr(candidate, "teach", None))
+
+
+def _run_learner(learner, candidate, seed):
+    """The learner of one run: ``learner`` with the candidate strategy, or the
+    candidate itself when it is a whole learner; seeded."""
+    if _is_learner(candidate):
+        if getattr(candidate, "budget", None) is None:
+            raise ValueError(
+                f"{candidate!r} in query_strategies is an ActiveLearner without a "
+                "budget; set budget=N to run its simulation."
+            )
+        run = clone(candidate)
+    else:
+        run = clone(learner).set_params(query_strategy=clone(candidate))
+    return run.set_params(random_state=int(seed))
+
+
+def _one_run(learner, X, y, X_test, y_test, scorer):
+    """One simulation; the test score after every round."""
+    scores = []
+
+    def record(fitted):
+        scores.append(float(scorer(fitted, X_test, y_test)))
+
+    learner._validate_params()
+    learner._fit(X, y, {}, on_round=record)
+    history = learner.history_
+    return {
+        "n_labels": [entry["n_labels"] for entry in history],
+        "scores": scores,
+        "fit_times": [entry["fit_time"] for entry in history],
+        "query_times": [entry["query_time"] for entry in history],
+        "stop_reason": learner.stop_reason_,
+    }
+
+
+def _scoring_name(scoring):
+    if scoring is None:
+        return "accuracy"
+    if isinstance(scoring, str):
+        return scoring
+    return getattr(scoring, "__name__", type(scoring).__name__)
+
+
+def _progress(iterable, total, verbose):
+    if not verbose:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        raise ImportError(
+            "verbose=True shows a tqdm progress bar: pip install tqdm (or pip "
+            "install 'skactive[progress]'), or pass verbose=False."
+        ) from error
+    return tqdm(iterable, total=total, desc="active learning runs")
+
+
+def active_learning_curve(
+    learner,
+    X,
+    y,
+    X_test,
+    y_test,
+    *,
+    query_strategies=None,
+    n_repeats=5,
+    scoring=None,
+    n_jobs=None,
+    random_state=None,
+    verbose=False,
+):
+    """Learning curves of query strategies, against random sampling, on a test set.
+
+    For each strategy and repeat, a clone of ``learner`` runs its simulation on
+    ``(X, y)`` (``y`` is the oracle) and the model of every round is scored on
+    ``(X_test, y_test)``. Repeat ``r`` uses the same seed for every strategy, so
+    all strategies start from the same initial labels: a paired comparison.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        With ``budget`` set; its ``batch_size``, ``n_initial``,
+        ``initial_strategy`` and ``stopping`` are used as they are. Its
+        ``query_strategy`` and ``random_state`` are set per run.
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool.
+    y : array-like of shape (n_samples,)
+        Its labels, revealed as samples are queried.
+    X_test, y_test : array-like
+        Held-out test set, disjoint from the pool.
+    query_strategies : dict of str to QueryStrategy, list of QueryStrategy or None
+        Strategies to compare; a list is named automatically (``"entropy"``,
+        ``"margin"``, the class name, ...). None: the learner's own strategy.
+        Random sampling is added under ``"random"`` unless that name is taken.
+        A value may also be a whole ``ActiveLearner`` (with a budget), run as
+        it is: to compare initial strategies, stopping rules or estimators.
+    n_repeats : int, default=5
+        Runs per strategy, with different seeds.
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer, applied to the learner; None uses its ``score``
+        (accuracy).
+    n_jobs : int or None, default=None
+        Runs in parallel with joblib (None: one at a time; -1: all cores).
+    random_state : int, RandomState instance or None, default=None
+        Draws one seed per repeat.
+    verbose : bool, default=False
+        Show a tqdm progress bar (needs tqdm).
+
+    Returns
+    -------
+    result : LearningCurveResult
+        With ``n_labels``, ``scores``, ``fit_times`` and ``query_times`` (each a
+        dict of ``(n_repeats, n_steps)`` arrays), ``stop_reasons``, and the
+        summaries ``aulc()``, ``reduction_ratio()``, ``summary()``,
+        ``to_frame()`` and ``plot()``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive import ActiveLearner, UncertaintySampling
+    >>> X, y = load_iris(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(), budget=30, batch_size=10)
+    >>> result = active_learning_curve(
+    ...     learner, X[::2], y[::2], X[1::2], y[1::2], n_repeats=2,
+    ...     query_strategies={"margin": UncertaintySampling(acquisition_fn="margin")},
+    ...     random_state=0)
+    >>> result.n_labels
+    array([10, 20, 30])
+    >>> result.scores["margin"].shape
+    (2, 3)
+    """
+    if getattr(learner, "budget", None) is None:
+        raise ValueError(
+            "active_learning_curve runs the learner's simulation, which needs a "
+            "labeling budget: pass ActiveLearner(..., budget=N)."
+        )
+    if (
+        isinstance(n_repeats, bool)
+        or not isinstance(n_repeats, numbers.Integral)
+        or n_repeats < 1
+    ):
+        raise ValueError(f"n_repeats must be an integer >= 1, got {n_repeats!r}.")
+    named = _named_strategies(query_strategies, learner)
+    unseen = np.setdiff1d(np.asarray(y_test), np.asarray(y))
+    if unseen.size:
+        raise ValueError(
+            f"y_test holds labels {unseen.tolist()[:10]} that never occur in y, so "
+            "the learner can never predict them. Drop those test samples, or add "
+            "samples of those classes to the pool."
+        )
+    scorer = check_scoring(learner, scoring=scoring)
+    seeds = check_random_state(random_state).randint(
+        np.iinfo(np.int32).max, size=n_repeats
+    )
+    tasks = [(name, repeat) for name in named for repeat in range(n_repeats)]
+    runs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_one_run)(
+            _run_learner(learner, named[name], seeds[repeat]),
+            X,
+            y,
+            X_test,
+            y_test,
+            scorer,
+        )
+        for name, repeat in tasks
+    )
+    runs = list(_progress(runs, len(tasks), verbose))
+    longest = max(runs, key=lambda run: len(run["n_labels"]))
+    n_labels = np.asarray(longest["n_labels"], dtype=np.int64)
+    n_steps = n_labels.shape[0]
+
+    def stack(key):
+        arrays = {name: np.full((n_repeats, n_steps), np.nan) for name in named}
+        for (name, repeat), run in zip(tasks, runs, strict=True):
+            values = run[key]
+            arrays[name][repeat, : len(values)] = values
+        return arrays
+
+    return LearningCurveResult(
+        n_labels,
+        stack("scores"),
+        fit_times=stack("fit_times"),
+        query_times=stack("query_times"),
+        scoring=_scoring_name(scoring),
+        stop_reasons={
+            name: [
+                run["stop_reason"] for run in runs[i * n_repeats : (i + 1) * n_repeats]
+            ]
+            for i, name in enumerate(named)
+        },
+    )
