@@ -247,6 +247,25 @@ def test_curve_accepts_lists_scorers_and_whole_learners(split):
     )
 
 
+def test_fit_params_follow_their_samples(split):
+    X, y, X_test, y_test = split
+    weights = np.where(y == 0, 5.0, 1.0)
+    result = active_learning_curve(
+        _learner(), X, y, X_test, y_test, query_strategies=MARGIN, n_repeats=1,
+        random_state=0, params={"sample_weight": weights},
+    )  # fmt: skip
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=1)[0]
+    run = _learner(query_strategy=MARGIN["margin"], random_state=int(seed))
+    run.fit(X, y, sample_weight=weights)
+    rows = run.labeled_indices_
+    expected = (
+        LogisticRegression(max_iter=200)
+        .fit(X[rows], y[rows], sample_weight=weights[rows])
+        .score(X_test, y_test)
+    )
+    assert result.scores["margin"][0, -1] == expected
+
+
 def test_curve_defaults_to_the_learners_own_strategy(split):
     learner = _learner(query_strategy=UncertaintySampling(acquisition_fn="margin"))
     result = active_learning_curve(learner, *split, n_repeats=1, random_state=0)

@@ -88,7 +88,7 @@ def _run_learner(learner, candidate, seed):
     return run.set_params(random_state=int(seed))
 
 
-def _one_run(learner, X, y, X_test, y_test, scorer):
+def _one_run(learner, X, y, X_test, y_test, scorer, params):
     """One simulation; the test score after every round."""
     scores = []
 
@@ -96,7 +96,7 @@ def _one_run(learner, X, y, X_test, y_test, scorer):
         scores.append(float(scorer(fitted, X_test, y_test)))
 
     learner._validate_params()
-    learner._fit(X, y, {}, on_round=record)
+    learner._fit(X, y, params, on_round=record)
     history = learner.history_
     return {
         "n_labels": [entry["n_labels"] for entry in history],
@@ -141,6 +141,7 @@ def active_learning_curve(
     n_jobs=None,
     random_state=None,
     verbose=False,
+    params=None,
 ):
     """Learning curves of query strategies, against random sampling, on a test set.
 
@@ -178,6 +179,10 @@ def active_learning_curve(
         Draws one seed per repeat.
     verbose : bool, default=False
         Show a tqdm progress bar (needs tqdm).
+    params : dict or None, default=None
+        Passed to every simulation's ``fit``; those with one entry per sample of
+        ``X`` (such as ``sample_weight``) follow their samples into the labeled
+        set.
 
     Returns
     -------
@@ -235,6 +240,7 @@ def active_learning_curve(
             X_test,
             y_test,
             scorer,
+            {} if params is None else dict(params),
         )
         for name, repeat in tasks
     )
