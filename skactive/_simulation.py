@@ -110,7 +110,7 @@ class SimulationMixin:
             pool = np.flatnonzero(~is_labeled)
             at_budget = labeled.shape[0] >= budget
             X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
-            if self.stopping_ and self.should_stop(X_pool):
+            if self.stopping_ and self._check_stopping(X_pool):
                 return
             if at_budget:
                 self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
@@ -169,11 +169,14 @@ class SimulationMixin:
         'MaxLabels: 30 samples are labeled (n_labels=30).'
         """
         check_is_fitted(self, "estimator_")
-        this_round = len(self.history_)
-        if self._stop_checked_round == this_round:
+        if self._stop_checked_round == len(self.history_):
             return self.stop_reason_ is not None
         if X_pool is not None:
             X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        return self._check_stopping(X_pool)
+
+    def _check_stopping(self, X_pool):
+        """``should_stop`` on a validated pool (the simulation's own rows)."""
         # Every criterion checks its inputs before any records state, so a
         # missing input changes nothing.
         for criterion in self.stopping_:
@@ -181,5 +184,5 @@ class SimulationMixin:
         reasons = [criterion._check(self, X_pool) for criterion in self.stopping_]
         fired = [reason for reason in reasons if reason is not None]
         self.stop_reason_ = fired[0] if fired else None
-        self._stop_checked_round = this_round
+        self._stop_checked_round = len(self.history_)
         return bool(fired)

@@ -4,6 +4,8 @@ matplotlib is the optional ``plot`` extra (``pip install 'skactive[plot]'``); it
 is imported only when a plot is drawn.
 """
 
+import warnings
+
 import numpy as np
 
 __all__ = ["ActiveLearningCurveDisplay"]
@@ -96,7 +98,8 @@ class ActiveLearningCurveDisplay:
         self.lines_, self.bands_ = {}, {}
         for name, value in self.scores.items():
             value = np.atleast_2d(np.asarray(value, dtype=np.float64))
-            with np.errstate(invalid="ignore"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps
                 mean = np.nanmean(value, axis=0)
                 spread = np.nanstd(value, axis=0)
             kwargs = {"label": name, "linewidth": 1.8}

@@ -134,10 +134,20 @@ def reduction_ratio(result, strategy, *, baseline=BASELINE, target=None):
                 f"{name!r} is not a strategy of this result; it has {sorted(curves)}."
             )
     if target is None:
-        target = 0.95 * np.nanmax(curves[baseline])
-    needed = labels_to_reach(result.n_labels, curves[baseline], target)
+        target = _default_target(curves[baseline])
+    return _ratio(
+        labels_to_reach(result.n_labels, curves[baseline], target),
+        labels_to_reach(result.n_labels, curves[strategy], target),
+    )
+
+
+def _default_target(baseline_curve):
+    """95 % of the best mean score of the baseline (which it therefore reaches)."""
+    return 0.95 * float(np.nanmax(baseline_curve))
+
+
+def _ratio(baseline_labels, labels):
+    """Baseline labels over strategy labels: 0 / inf / nan when one or both never
+    reach the target (``inf`` labels)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float(
-            np.float64(needed)
-            / labels_to_reach(result.n_labels, curves[strategy], target)
-        )
+        return float(np.float64(baseline_labels) / labels)

@@ -8,6 +8,8 @@ import numpy as np
 from skactive.evaluation._metrics import (
     BASELINE,
     _check_curve,
+    _default_target,
+    _ratio,
     aulc,
     labels_to_reach,
     reduction_ratio,
@@ -136,26 +138,31 @@ class LearningCurveResult:
             ``target`` used.
         """
         curves = self.mean_scores()
-        if target is None and self.baseline in curves:
-            target = 0.95 * np.nanmax(curves[self.baseline])
+        has_baseline = self.baseline in curves
+        if target is None and has_baseline:
+            target = _default_target(curves[self.baseline])
+        needed = {
+            name: np.nan
+            if target is None
+            else labels_to_reach(self.n_labels, curve, target)
+            for name, curve in curves.items()
+        }
         areas = self.aulc()
-        rows = {}
-        for name, curve in curves.items():
-            rows[name] = {
+        return {
+            name: {
                 "aulc": float(np.mean(areas[name])),
                 "aulc_std": float(np.std(areas[name])),
                 "final_score": float(curve[-1]),
-                "labels_to_reach": labels_to_reach(self.n_labels, curve, target)
-                if target is not None
-                else np.nan,
-                "reduction_ratio": self.reduction_ratio(name, target=target)
-                if self.baseline in curves
+                "labels_to_reach": needed[name],
+                "reduction_ratio": _ratio(needed[self.baseline], needed[name])
+                if has_baseline
                 else np.nan,
                 "fit_time": float(np.mean(np.nansum(self.fit_times[name], axis=1))),
                 "query_time": float(np.mean(np.nansum(self.query_times[name], axis=1))),
                 "target": np.nan if target is None else float(target),
             }
-        return rows
+            for name, curve in curves.items()
+        }
 
     def table(self, *, checkpoints=4, target=None):
         """The comparison as a Markdown table, one row per strategy.
