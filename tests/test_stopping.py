@@ -1,6 +1,7 @@
 """skactive.stopping: each criterion stops at the round where it should."""
 
 import pickle
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -376,3 +377,21 @@ def test_stop_set_is_seeded_from_the_learner(task):
         first.stopping_[0].stop_set_, again.stopping_[0].stop_set_
     )
     assert first.stopping_[0].stop_set_.shape == (50, X.shape[1])
+
+
+def test_a_criterion_of_ones_own_needs_only_check():
+    class EveryOther(StoppingCriterion):
+        _parameter_constraints: ClassVar[dict] = {}
+
+        def _check(self, learner, X_pool):
+            self.calls_ = getattr(self, "calls_", 0) + 1
+            return "even round" if self.calls_ % 2 == 0 else None
+
+    class Empty(StoppingCriterion):
+        _parameter_constraints: ClassVar[dict] = {}
+
+    learner = Scripted().next_round(0)
+    criterion = EveryOther()
+    assert [criterion.check(learner) for _ in range(3)] == [None, "even round", None]
+    with pytest.raises(NotImplementedError, match="Empty must implement _check"):
+        Empty().check(learner)
