@@ -5,18 +5,30 @@ strategies that work in ``Pipeline``, ``clone`` and ``GridSearchCV``.
 """
 
 from skactive.acquisition import (
+    bald_acquisition,
     entropy_acquisition,
     least_confidence_acquisition,
     margin_acquisition,
 )
+from skactive.committee import Committee
 from skactive.learner import ActiveLearner
-from skactive.nets import MLPModule, NetClassifier, TorchMLPClassifier
-from skactive.strategies import QueryStrategy, RandomSampling, UncertaintySampling
+from skactive.nets import MCDropout, MLPModule, NetClassifier, TorchMLPClassifier
+from skactive.strategies import (
+    BALD,
+    BALDAcquisition,
+    QueryStrategy,
+    RandomSampling,
+    UncertaintySampling,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BALD",
     "ActiveLearner",
+    "BALDAcquisition",
+    "Committee",
+    "MCDropout",
     "MLPModule",
     "NetClassifier",
     "QueryStrategy",
@@ -24,6 +36,7 @@ __all__ = [
     "TorchMLPClassifier",
     "UncertaintySampling",
     "__version__",
+    "bald_acquisition",
     "entropy_acquisition",
     "least_confidence_acquisition",
     "margin_acquisition",

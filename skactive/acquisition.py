@@ -15,15 +15,31 @@ Orientation follows the names, as users of these functions expect:
   is more uncertain.
 
 Probabilities of exactly 0 and 1 are safe: ``0 * log(0)`` counts as 0.
+
+Disagreement functions take samples of a Bayesian model or the members of a
+committee, of shape ``(n_members, ..., n_classes)`` (the first axis holds the
+members or Monte Carlo samples), and return one value per row, of shape ``(...)``;
+higher is more disagreement, so query the largest values first:
+
+* :func:`bald_acquisition`: mutual information between the label and the model.
+* :func:`variation_ratios`: the share of members outside the modal vote.
+* :func:`mean_std`: the standard deviation over members, averaged over classes.
+* :func:`vote_entropy`: the entropy of the members' votes.
+* :func:`kl_to_consensus`: the mean KL divergence of each member to their mean.
 """
 
 import numpy as np
 import torch
 
 __all__ = [
+    "bald_acquisition",
     "entropy_acquisition",
+    "kl_to_consensus",
     "least_confidence_acquisition",
     "margin_acquisition",
+    "mean_std",
+    "variation_ratios",
+    "vote_entropy",
 ]
 
 
@@ -154,3 +170,194 @@ _ORIENTATION = {
     least_confidence_acquisition: -1.0,
     margin_acquisition: -1.0,
 }
+
+
+def _as_samples(samples, name):
+    """Return ``samples`` as probabilities with a member axis and a class axis."""
+    samples = _as_probabilities(samples, name)
+    if samples.ndim < 2 or samples.shape[0] == 0:
+        raise ValueError(
+            f"{name} expects samples of shape (n_members, ..., n_classes) with at "
+            f"least one member, got shape {tuple(samples.shape)}. Get them from "
+            "skactive.models.predict_proba_samples."
+        )
+    return samples
+
+
+def _clip_nonnegative(values):
+    """Clamp float rounding below zero (a difference of entropies) to zero."""
+    if isinstance(values, torch.Tensor):
+        return values.clamp_(min=0)
+    return np.maximum(values, 0, out=values)
+
+
+def _votes(samples):
+    """Vote counts ``(..., n_classes)``: how many members predict each class."""
+    n_classes = samples.shape[-1]
+    if isinstance(samples, torch.Tensor):
+        votes = torch.nn.functional.one_hot(samples.argmax(dim=-1), n_classes)
+        return votes.sum(dim=0).to(samples.dtype)
+    one_hot = samples.argmax(axis=-1)[..., None] == np.arange(n_classes)
+    return one_hot.sum(axis=0, dtype=samples.dtype)
+
+
+def bald_acquisition(samples):
+    """BALD: mutual information between a sample's label and the model parameters.
+
+    The entropy of the mean prediction minus the mean entropy of the members'
+    predictions (Houlsby et al. 2011). It is large where the members are each
+    confident but disagree (epistemic uncertainty), and 0 where they agree, however
+    uncertain each of them is. Values lie in ``[0, log(n_classes)]``.
+
+    Parameters
+    ----------
+    samples : ndarray or torch.Tensor of shape (n_members, ..., n_classes)
+        Class probabilities from each Monte Carlo sample or committee member.
+
+    Returns
+    -------
+    mutual_information : ndarray or torch.Tensor of shape (...)
+        Same type, dtype and device as ``samples``; higher is queried first.
+
+    Examples
+    --------
+    Two members, sure of opposite classes on the first sample and agreeing on the
+    second:
+
+    >>> import numpy as np
+    >>> samples = np.array([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]])
+    >>> bald_acquisition(samples).round(4)
+    array([0.6931, 0.    ])
+    """
+    samples = _as_samples(samples, "bald_acquisition")
+    mean_entropy = entropy_acquisition(samples).mean(0)
+    information = entropy_acquisition(samples.mean(0)) - mean_entropy
+    return _clip_nonnegative(information)
+
+
+def kl_to_consensus(samples):
+    """Mean Kullback-Leibler divergence of each member's prediction to the consensus.
+
+    The consensus is the members' mean prediction; this is McCallum and Nigam's
+    (1998) disagreement for query by committee. With the arithmetic-mean consensus
+    it equals :func:`bald_acquisition`, computed here from its own definition.
+
+    Parameters
+    ----------
+    samples : ndarray or torch.Tensor of shape (n_members, ..., n_classes)
+        Class probabilities from each committee member or Monte Carlo sample.
+
+    Returns
+    -------
+    divergence : ndarray or torch.Tensor of shape (...)
+        Same type, dtype and device as ``samples``; non-negative, higher is queried
+        first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.array([[[0.9, 0.1]], [[0.1, 0.9]]])
+    >>> kl_to_consensus(samples).round(4)
+    array([0.3681])
+    """
+    samples = _as_samples(samples, "kl_to_consensus")
+    consensus = samples.mean(0)
+    if isinstance(samples, torch.Tensor):
+        # kl_div(log q, p) is p * (log p - log q), with 0 where p is 0.
+        tiny = torch.finfo(samples.dtype).tiny
+        log_consensus = consensus.clamp(min=tiny).log()
+        divergence = torch.nn.functional.kl_div(
+            log_consensus.expand_as(samples), samples, reduction="none"
+        )
+        return _clip_nonnegative(divergence.sum(dim=-1).mean(dim=0))
+    tiny = np.finfo(samples.dtype).tiny
+    log_ratio = np.log(np.maximum(samples, tiny)) - np.log(np.maximum(consensus, tiny))
+    divergence = np.einsum("k...c,k...c->...", samples, log_ratio) / samples.shape[0]
+    return _clip_nonnegative(np.asarray(divergence, dtype=samples.dtype))
+
+
+def variation_ratios(samples):
+    """Share of members that do not vote for the most voted class.
+
+    ``1 - f / n_members``, with ``f`` the number of members whose most probable
+    class is the modal one (Freeman 1965; Gal et al. 2017). It is 0 when all members
+    agree and at most ``1 - 1 / n_classes``.
+
+    Parameters
+    ----------
+    samples : ndarray or torch.Tensor of shape (n_members, ..., n_classes)
+        Class probabilities from each member or Monte Carlo sample.
+
+    Returns
+    -------
+    ratio : ndarray or torch.Tensor of shape (...)
+        Same type, dtype and device as ``samples``; higher is queried first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.array([[[0.9, 0.1]], [[0.2, 0.8]], [[0.7, 0.3]], [[0.6, 0.4]]])
+    >>> variation_ratios(samples)
+    array([0.25])
+    """
+    samples = _as_samples(samples, "variation_ratios")
+    counts = _votes(samples)
+    modal = counts.amax(dim=-1) if isinstance(counts, torch.Tensor) else counts.max(-1)
+    return 1 - modal / samples.shape[0]
+
+
+def vote_entropy(samples):
+    """Entropy of the members' votes (each member votes for its most probable class).
+
+    The classic disagreement of query by committee (Dagan and Engelson 1995): 0 when
+    all members vote alike, ``log(min(n_members, n_classes))`` at most.
+
+    Parameters
+    ----------
+    samples : ndarray or torch.Tensor of shape (n_members, ..., n_classes)
+        Class probabilities (or one-hot votes) from each member.
+
+    Returns
+    -------
+    entropy : ndarray or torch.Tensor of shape (...)
+        Same type, dtype and device as ``samples``; higher is queried first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.array([[[0.9, 0.1]], [[0.2, 0.8]]])
+    >>> vote_entropy(samples).round(4)
+    array([0.6931])
+    """
+    samples = _as_samples(samples, "vote_entropy")
+    return entropy_acquisition(_votes(samples) / samples.shape[0])
+
+
+def mean_std(samples):
+    """Standard deviation of each class probability over members, averaged over classes.
+
+    The mean standard deviation of Kampffmeyer et al. (2016): ``mean_c
+    sqrt(E[p_c^2] - E[p_c]^2)`` with the expectation over members. It is 0 when
+    the members agree.
+
+    Parameters
+    ----------
+    samples : ndarray or torch.Tensor of shape (n_members, ..., n_classes)
+        Class probabilities from each member or Monte Carlo sample.
+
+    Returns
+    -------
+    std : ndarray or torch.Tensor of shape (...)
+        Same type, dtype and device as ``samples``; higher is queried first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
+    >>> mean_std(samples)
+    array([0.5])
+    """
+    samples = _as_samples(samples, "mean_std")
+    if isinstance(samples, torch.Tensor):
+        return samples.std(dim=0, correction=0).mean(dim=-1)
+    return samples.std(axis=0).mean(axis=-1)

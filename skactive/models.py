@@ -7,17 +7,45 @@ which dispatches on what the model is, duck typing first:
   fitted scikit-learn classifier with ``predict_proba``, a skorch net (a float
   array is cast to float32 for it, as skorch nets train in float32), or a plain
   ``torch.nn.Module`` that returns logits.
+* :func:`predict_proba_samples`: samples of the predictive distribution
+  ``(n_members, n_samples, n_classes)`` from anything defining
+  ``predict_proba_samples`` (``MCDropout``, ``Committee``, a user's class), a net
+  with dropout (MC dropout), a scikit-learn ensemble's ``estimators_`` or a list
+  of fitted models; a ``Pipeline`` transforms ``X`` and asks its last step.
 
 A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.ensemble import (
+    BaggingClassifier,
+    ExtraTreesClassifier,
+    RandomForestClassifier,
+    StackingClassifier,
+    VotingClassifier,
+)
+from sklearn.pipeline import Pipeline
 
+from skactive.nets._mc_dropout import NO_SAMPLES_HELP, _torch_module, mc_dropout_samples
 from skactive.utils._batching import rows_to_tensor
 
-__all__ = ["predict_proba"]
+__all__ = ["predict_proba", "predict_proba_samples"]
+
+#: Monte Carlo dropout passes when neither the caller nor the model says how many.
+DEFAULT_MC_SAMPLES = 20
+# Ensembles whose members are trained on the positions of classes_ (0..C-1), not
+# on the labels themselves.
+_ENCODED_ENSEMBLES = (
+    BaggingClassifier,
+    ExtraTreesClassifier,
+    RandomForestClassifier,
+    StackingClassifier,
+    VotingClassifier,
+)
 
 _NO_PROBA_HELP = (
     "Wrap a classifier that has a decision_function in "
@@ -111,3 +139,154 @@ def predict_proba(model, X):
     if _is_skorch_net(model):
         X = _float32_rows(X)
     return np.asarray(method(X))
+
+
+def _validate_sample_count(n_samples):
+    if n_samples is None:
+        return None
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral):
+        raise TypeError(
+            f"n_samples must be a positive integer or None, got {n_samples!r}."
+        )
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples}.")
+    return int(n_samples)
+
+
+def _member_columns(member_classes, classes, encoded):
+    """Columns of ``classes`` that a member's ``classes_`` map to."""
+    if encoded:
+        return np.asarray(member_classes).astype(np.intp)
+    columns = np.searchsorted(classes, member_classes)
+    columns = np.minimum(columns, len(classes) - 1)
+    if not np.array_equal(np.asarray(classes)[columns], member_classes):
+        raise ValueError(
+            f"A member predicts classes {list(member_classes)} outside the "
+            f"ensemble's classes {list(classes)}."
+        )
+    return columns
+
+
+def _members(model):
+    """``(members, classes, encoded, feature_subsets)`` of an ensemble, or None."""
+    if isinstance(model, (list, tuple)):
+        members = list(model)
+        if not members:
+            raise ValueError("The list of models is empty; give at least one.")
+        if not all(hasattr(member, "classes_") for member in members):
+            raise TypeError(
+                "Each model in the list must be a fitted classifier with classes_."
+            )
+        classes = np.unique(np.concatenate([m.classes_ for m in members]))
+        return members, classes, False, None
+    estimators = getattr(model, "estimators_", None)
+    if estimators is None or not hasattr(model, "classes_"):
+        return None
+    members = list(np.ravel(np.asarray(estimators, dtype=object)))
+    if not members or not all(hasattr(m, "classes_") for m in members):
+        # Gradient boosting keeps regression trees: no member is a classifier.
+        return None
+    subsets = getattr(model, "estimators_features_", None)
+    return members, model.classes_, isinstance(model, _ENCODED_ENSEMBLES), subsets
+
+
+def _member_samples(members, classes, encoded, subsets, X):
+    if hasattr(X, "iloc") and encoded:
+        X = X.to_numpy()  # such ensembles train their members on arrays
+    samples = np.zeros((len(members), _n_rows(X), len(classes)))
+    for k, member in enumerate(members):
+        X_member = X if subsets is None else _columns(X, subsets[k])
+        columns = _member_columns(member.classes_, classes, encoded)
+        if hasattr(member, "predict_proba"):
+            samples[k][:, columns] = predict_proba(member, X_member)
+        else:  # a hard-voting member contributes its vote
+            votes = np.searchsorted(member.classes_, member.predict(X_member))
+            samples[k][np.arange(samples.shape[1]), columns[votes]] = 1.0
+    return samples
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _columns(X, columns):
+    return X.iloc[:, columns] if hasattr(X, "iloc") else X[:, columns]
+
+
+def predict_proba_samples(model, X, n_samples=None, random_state=None):
+    """Samples of a model's predictive distribution: one per member or dropout mask.
+
+    Dispatches on what the model is, duck typing first:
+
+    1. anything with a ``predict_proba_samples(X, n_samples, random_state)``
+       method: :class:`~skactive.nets.MCDropout`, :class:`~skactive.Committee` or a
+       user's own class;
+    2. a ``Pipeline``: ``X`` goes through every step but the last, which is asked;
+    3. a ``NetClassifier``, skorch net or ``torch.nn.Module`` with dropout layers:
+       MC dropout, with masks shared by all rows and the layers before the first
+       dropout computed once for all samples;
+    4. a scikit-learn ensemble with ``estimators_`` (random forest, extra trees,
+       bagging, voting, AdaBoost): each member's probabilities, columns aligned
+       with the ensemble's ``classes_``;
+    5. a list of fitted classifiers: each one's probabilities, columns following
+       the sorted union of their classes.
+
+    A member without ``predict_proba`` contributes a one-hot vote.
+
+    Parameters
+    ----------
+    model : estimator, torch.nn.Module or list of fitted classifiers
+        The model.
+    X : array-like, sparse matrix, DataFrame or torch.Tensor of shape \
+            (n_rows, n_features)
+        Samples, in a form the model accepts.
+    n_samples : int or None, default=None
+        Number of Monte Carlo samples. None uses the model's own count
+        (``MCDropout.n_samples``) or 20 dropout masks for a bare net. Ensembles
+        and committees give one sample per member whatever this is.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the dropout masks: the same seed gives the same samples.
+
+    Returns
+    -------
+    samples : ndarray of shape (n_members, n_rows, n_classes)
+        float32 from networks, float64 from scikit-learn members.
+
+    Raises
+    ------
+    TypeError
+        When the model gives no samples (a single model without dropout); the
+        message names the wrappers that would give it samples.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    >>> predict_proba_samples(forest, X[:8]).shape
+    (5, 8, 3)
+    """
+    n_samples = _validate_sample_count(n_samples)
+    method = getattr(model, "predict_proba_samples", None)
+    if callable(method):
+        return np.asarray(method(X, n_samples=n_samples, random_state=random_state))
+    if isinstance(model, Pipeline):
+        for _, step in model.steps[:-1]:
+            if step is not None and step != "passthrough":
+                X = step.transform(X)
+        return predict_proba_samples(model.steps[-1][1], X, n_samples, random_state)
+    if _torch_module(model) is not None:
+        if n_samples is None:
+            n_samples = DEFAULT_MC_SAMPLES
+        if _is_skorch_net(model):
+            X = _float32_rows(X)
+        return mc_dropout_samples(model, X, n_samples, random_state)
+    members = _members(model)
+    if members is None:
+        raise TypeError(
+            f"{type(model).__name__} gives no samples of its predictions (from "
+            "dropout or from several members), which this query strategy needs. "
+            f"{NO_SAMPLES_HELP}"
+        )
+    return _member_samples(*members, X)

@@ -16,9 +16,13 @@ skorch's public API. skorch's routing survives: any ``module__*``, ``optimizer__
 ``dataset__*`` keyword is a parameter of the wrapper (``get_params``,
 ``set_params``, ``clone``, ``GridSearchCV``) and is handed to skorch at fit, so
 callbacks, history and checkpoints keep working.
+
+``MCDropout`` reads a trained net with dropout as a Bayesian model: its
+``predict_proba_samples`` gives predictions under several dropout masks.
 """
 
 from skactive.nets._classifier import NetClassifier
+from skactive.nets._mc_dropout import MCDropout
 from skactive.nets._mlp import MLPModule, TorchMLPClassifier
 
-__all__ = ["MLPModule", "NetClassifier", "TorchMLPClassifier"]
+__all__ = ["MCDropout", "MLPModule", "NetClassifier", "TorchMLPClassifier"]

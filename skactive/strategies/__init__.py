@@ -6,14 +6,30 @@ cloned, pickled, and searched over with ``GridSearchCV`` as the
 """
 
 from skactive.strategies._base import QueryStrategy, top_k
+from skactive.strategies.bayesian import (
+    BALD,
+    BALDAcquisition,
+    BatchBALD,
+    MeanStd,
+    QueryByCommittee,
+    VariationRatios,
+)
 from skactive.strategies.cold_start import KMeansSampling
 from skactive.strategies.random import RandomSampling
+from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
 
 __all__ = [
+    "BALD",
+    "BALDAcquisition",
+    "BatchBALD",
     "KMeansSampling",
+    "MeanStd",
+    "QueryByCommittee",
     "QueryStrategy",
     "RandomSampling",
+    "StochasticBatch",
     "UncertaintySampling",
+    "VariationRatios",
     "top_k",
 ]

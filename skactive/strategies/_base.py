@@ -121,6 +121,9 @@ class QueryStrategy(BaseEstimator):
 
     #: Whether the strategy reads a fitted model (RandomSampling does not).
     _needs_model = True
+    #: Whether the strategy scores samples one by one (``score_samples``); batch
+    #: strategies that choose a whole batch at once set it False.
+    _per_sample_scores = True
 
     def _validate_strategy_params(self):
         """Check parameters; subclasses extend (scikit-learn's constraints)."""
@@ -150,7 +153,7 @@ class QueryStrategy(BaseEstimator):
         indices : ndarray of shape (min(n_samples, len(X_pool)),), int64
             Unique positions in ``X_pool``, most informative first.
         """
-        model = getattr(self, "estimator", None)
+        model = self._standalone_model()
         if model is None and self._needs_model:
             raise ValueError(
                 f"{type(self).__name__}.query needs a fitted model: pass it as "
@@ -164,6 +167,10 @@ class QueryStrategy(BaseEstimator):
             X_labeled=X_labeled,
             random_state=random_state,
         )
+
+    def _standalone_model(self):
+        """The model ``query`` uses: the ``estimator`` parameter, if any."""
+        return getattr(self, "estimator", None)
 
     def select(self, model, X, n_samples, *, X_labeled=None, random_state=None):
         """Choose a batch from ``X`` for ``model`` (the learner's entry point).
@@ -193,7 +200,7 @@ class QueryStrategy(BaseEstimator):
             return np.empty(0, dtype=np.int64)
         return self._select(model, X, n_samples, X_labeled, rng)
 
-    def score_samples(self, model, X):
+    def score_samples(self, model, X, *, random_state=None):
         """Informativeness of each sample of ``X``; higher means query first.
 
         Parameters
@@ -202,17 +209,37 @@ class QueryStrategy(BaseEstimator):
             The model whose uncertainty is measured.
         X : array-like, sparse matrix, DataFrame or torch.Tensor
             Samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds strategies whose scores are random (MC dropout samples); the
+            others ignore it.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
         """
         self._validate_strategy_params()
-        parts = [self._checked_score(model, chunk) for _, chunk in iter_row_chunks(X)]
+        if not self._per_sample_scores:
+            raise TypeError(
+                f"{type(self).__name__} chooses whole batches and gives no score per "
+                "sample; use select or query."
+            )
+        rng = check_random_state(random_state)
+        parts = [scores for _, scores in self._iter_scores(model, X, rng)]
         return np.concatenate(parts) if parts else np.empty(0)
 
-    def _checked_score(self, model, chunk):
-        scores = np.asarray(self._score(model, chunk))
+    def _iter_scores(self, model, X, rng):
+        """Yield ``(start, scores)`` for consecutive chunks of ``X``.
+
+        Strategies whose scores are random override it to fix one seed per call,
+        so every chunk is scored by the same draw of the model.
+        """
+        for start, chunk in iter_row_chunks(X):
+            yield start, self._checked_score(model, chunk)
+
+    def _checked_score(self, model, chunk, scores=None):
+        if scores is None:
+            scores = self._score(model, chunk)
+        scores = np.asarray(scores)
         if scores.shape != (n_rows(chunk),):
             raise ValueError(
                 f"{type(self).__name__} produced scores of shape {scores.shape} "
@@ -234,8 +261,7 @@ class QueryStrategy(BaseEstimator):
         """Streamed top-k: per chunk keep the candidates, then choose among them."""
         positions, kept_scores = [], []
         n_kept, prune_above = 0, 4 * n_samples
-        for start, chunk in iter_row_chunks(X):
-            scores = self._checked_score(model, chunk)
+        for start, scores in self._iter_scores(model, X, rng):
             keep = _candidates(scores, n_samples)
             positions.append(keep + start)
             kept_scores.append(scores[keep])

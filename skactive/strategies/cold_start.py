@@ -73,6 +73,7 @@ class KMeansSampling(QueryStrategy):
     """
 
     _needs_model = False
+    _per_sample_scores = False
     _parameter_constraints: ClassVar[dict] = {
         "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
         "algorithm": [StrOptions({"auto", "kmeans", "minibatch"})],

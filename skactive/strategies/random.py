@@ -24,6 +24,7 @@ class RandomSampling(QueryStrategy):
 
     _parameter_constraints: dict = {}  # noqa: RUF012 - scikit-learn's convention
     _needs_model = False
+    _per_sample_scores = False
 
     def _select(self, model, X, n_samples, X_labeled, rng):
         n = n_rows(X)

@@ -1,0 +1,422 @@
+"""Bayesian strategies: query where samples of the model disagree.
+
+Each reads samples of the predictive distribution from
+:func:`skactive.models.predict_proba_samples`: MC dropout masks of a net with
+dropout, the members of a :class:`~skactive.Committee`, the trees of a random
+forest. One seed is drawn per query, so every chunk of the pool is scored by the
+same K networks.
+"""
+
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from skactive.acquisition import (
+    bald_acquisition,
+    entropy_acquisition,
+    kl_to_consensus,
+    mean_std,
+    variation_ratios,
+    vote_entropy,
+)
+from skactive.models import predict_proba_samples
+from skactive.strategies._base import QueryStrategy, top_k
+from skactive.utils._compat import Interval, StrOptions
+from skactive.utils._rows import iter_row_chunks
+
+__all__ = [
+    "BALD",
+    "BALDAcquisition",
+    "BatchBALD",
+    "MeanStd",
+    "QueryByCommittee",
+    "VariationRatios",
+]
+
+_N_SAMPLES_DOC = """n_samples : int or None, default=None
+        Monte Carlo dropout masks for a net. None uses the model's own count
+        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
+        ensemble gives one sample per member whatever this is."""
+
+
+def _draw_seed(rng):
+    return int(rng.randint(np.iinfo(np.int32).max))
+
+
+def _consensus_entropy(samples):
+    return entropy_acquisition(samples.mean(0))
+
+
+class _SampleDisagreement(QueryStrategy):
+    """Base of strategies that score a chunk from its samples ``(K, n, C)``."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, estimator=None, n_samples=None):
+        self.estimator = estimator
+        self.n_samples = n_samples
+
+    def _disagreement(self, samples):
+        raise NotImplementedError
+
+    def _iter_scores(self, model, X, rng):
+        seed = _draw_seed(rng)  # one draw of the model for the whole pool
+        for start, chunk in iter_row_chunks(X):
+            samples = predict_proba_samples(model, chunk, self.n_samples, seed)
+            yield start, self._checked_score(model, chunk, self._disagreement(samples))
+
+
+class BALD(_SampleDisagreement):
+    """Bayesian Active Learning by Disagreement (Houlsby et al. 2011).
+
+    Queries the samples whose label would tell most about the model: the mutual
+    information between label and parameters, estimated from K samples of the
+    model (:func:`~skactive.acquisition.bald_acquisition`). High where the samples
+    are each confident but disagree; unlike entropy, it ignores noise that every
+    sample of the model agrees on. ``BALDAcquisition`` is the same class.
+
+    Parameters
+    ----------
+    estimator : model or None, default=None
+        For standalone use (``query``): an ``MCDropout``, a ``Committee``, a net
+        with dropout, a fitted ensemble or a list of fitted models. Inside an
+        :class:`~skactive.ActiveLearner` leave it None.
+    {n_samples}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skactive.strategies import BALD
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    >>> forest.fit(X[::10], y[::10])
+    RandomForestClassifier(n_estimators=10, random_state=0)
+    >>> BALD(forest).query(X, n_samples=5, random_state=0).shape
+    (5,)
+    """
+
+    def _disagreement(self, samples):
+        return bald_acquisition(samples)
+
+
+BALD.__doc__ = BALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
+
+#: The name of the user's guide: ``BALDAcquisition(MCDropout(model)).query(pool)``.
+BALDAcquisition = BALD
+
+
+class VariationRatios(_SampleDisagreement):
+    """Query where the fewest samples of the model vote for the modal class.
+
+    ``1 - f / K`` with ``f`` the votes of the most voted class among K samples
+    (:func:`~skactive.acquisition.variation_ratios`; Gal et al. 2017). Many
+    samples tie, which are then ordered at random.
+
+    Parameters
+    ----------
+    estimator : model or None, default=None
+        As in :class:`BALD`.
+    {n_samples}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skactive.strategies import VariationRatios
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    >>> forest = forest.fit(X[::10], y[::10])
+    >>> VariationRatios(forest).query(X, n_samples=3, random_state=0).shape
+    (3,)
+    """
+
+    def _disagreement(self, samples):
+        return variation_ratios(samples)
+
+
+VariationRatios.__doc__ = VariationRatios.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
+
+
+class MeanStd(_SampleDisagreement):
+    """Query where the class probabilities vary most across samples of the model.
+
+    The standard deviation over K samples, averaged over classes
+    (:func:`~skactive.acquisition.mean_std`; Kampffmeyer et al. 2016).
+
+    Parameters
+    ----------
+    estimator : model or None, default=None
+        As in :class:`BALD`.
+    {n_samples}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skactive.strategies import MeanStd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    >>> forest = forest.fit(X[::10], y[::10])
+    >>> MeanStd(forest).query(X, n_samples=3, random_state=0).shape
+    (3,)
+    """
+
+    def _disagreement(self, samples):
+        return mean_std(samples)
+
+
+MeanStd.__doc__ = MeanStd.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
+
+_DISAGREEMENTS = {
+    "vote_entropy": vote_entropy,
+    "kl_divergence": kl_to_consensus,
+    "consensus_entropy": _consensus_entropy,
+}
+
+
+class QueryByCommittee(_SampleDisagreement):
+    """Query by committee: the samples on which the committee's members disagree.
+
+    Parameters
+    ----------
+    estimator : model or None, default=None
+        For standalone use: a fitted :class:`~skactive.Committee`, ensemble, list
+        of fitted models, or net with dropout (each mask a member). Inside an
+        :class:`~skactive.ActiveLearner` leave it None; give the learner a
+        ``Committee`` as its estimator.
+    disagreement : {"vote_entropy", "kl_divergence", "consensus_entropy"}, \
+            default="vote_entropy"
+        - ``"vote_entropy"``: entropy of the members' votes (Dagan and Engelson
+          1995); many ties, ordered at random.
+        - ``"kl_divergence"``: mean KL divergence of each member to the consensus
+          (McCallum and Nigam 1998); equal to BALD on the committee.
+        - ``"consensus_entropy"``: entropy of the mean prediction.
+    {n_samples}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive import Committee
+    >>> from skactive.strategies import QueryByCommittee
+    >>> X, y = load_iris(return_X_y=True)
+    >>> committee = Committee([LogisticRegression(max_iter=500)] * 5, random_state=0)
+    >>> committee = committee.fit(X[::10], y[::10])
+    >>> QueryByCommittee(committee).query(X, n_samples=4, random_state=0).shape
+    (4,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_SampleDisagreement._parameter_constraints,
+        "disagreement": [StrOptions(set(_DISAGREEMENTS))],
+    }
+
+    def __init__(self, estimator=None, disagreement="vote_entropy", n_samples=None):
+        self.estimator = estimator
+        self.disagreement = disagreement
+        self.n_samples = n_samples
+
+    def _disagreement(self, samples):
+        return _DISAGREEMENTS[self.disagreement](samples)
+
+
+QueryByCommittee.__doc__ = QueryByCommittee.__doc__.replace(
+    "{n_samples}", _N_SAMPLES_DOC
+)
+
+
+# Floats held by one block of candidate scores (configurations x candidates x
+# classes): 4 Mi floats, 16 MiB in float32.
+_BLOCK_FLOATS = 2**22
+
+
+class BatchBALD(QueryStrategy):
+    """BatchBALD: a batch whose labels jointly tell most about the model.
+
+    Top-k BALD takes the k most informative samples one by one, so a batch spends
+    labels on near-copies: once one is labeled, its twin tells little. BatchBALD
+    (Kirsch et al. 2019) chooses greedily by the mutual information between the
+    *joint* labels of the batch and the model: each pick maximizes
+    ``I(y_batch, y_n; model) - I(y_batch; model)``, the information ``y_n`` adds
+    given the labels already chosen. Its first pick is BALD's.
+
+    The joint entropy of the batch's labels is exact while the label
+    configurations number at most ``max_joint_configs`` (``n_classes ** b`` for a
+    batch of ``b``), and estimated from that many configurations sampled from the
+    model beyond, all in log space. Candidates are evaluated lazily (Minoux's lazy
+    greedy): a sample's gain never exceeds its gain at an earlier step (mutual
+    information is submodular), so only samples whose last gain still beats the
+    best one found are recomputed; the choice is the plain greedy one, at a
+    fraction of the cost.
+
+    The samples must share their draws of the model across the pool, which
+    committees, ensembles and skactive's MC dropout (one mask per sample for
+    every row) do.
+
+    Parameters
+    ----------
+    estimator : model or None, default=None
+        As in :class:`BALD`.
+    {n_samples}
+    max_joint_configs : int, default=1000
+        Label configurations of the batch kept: the exact joint while
+        ``n_classes ** b`` fits, sampled configurations beyond. Time and memory of
+        each pick grow linearly with it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skactive.strategies import BatchBALD
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    >>> forest = forest.fit(X[::10], y[::10])
+    >>> BatchBALD(forest).query(X, n_samples=5, random_state=0).shape
+    (5,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "max_joint_configs": [Interval(Integral, 1, None, closed="left")],
+    }
+    _per_sample_scores = False
+
+    def __init__(self, estimator=None, n_samples=None, max_joint_configs=1000):
+        self.estimator = estimator
+        self.n_samples = n_samples
+        self.max_joint_configs = max_joint_configs
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        seed = _draw_seed(rng)
+        samples = predict_proba_samples(model, X, self.n_samples, seed)
+        return _batchbald(samples, n_samples, self.max_joint_configs, rng)
+
+
+BatchBALD.__doc__ = BatchBALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
+
+
+def _batchbald(samples, n_samples, max_configs, rng):
+    """Greedy BatchBALD picks from ``samples`` ``(K, N, C)``, in pick order."""
+    probs = torch.as_tensor(np.asarray(samples, dtype=np.float32))
+    n_members, n_pool, n_classes = probs.shape
+    n_samples = min(n_samples, n_pool)
+    bald = bald_acquisition(probs).double().numpy()
+    if np.isnan(bald).any():
+        raise ValueError(
+            "BatchBALD got NaN probabilities; check the model and the pool."
+        )
+    conditional = entropy_acquisition(probs).double().mean(0).numpy()
+    log_probs = probs.double().clamp(min=1e-30).log()  # (K, N, C)
+    chosen = [int(top_k(bald, 1, rng)[0])]
+    # Upper bounds of each gain: its last computed value (submodularity).
+    bounds = bald.copy()
+    bounds[chosen[0]] = -np.inf
+    # log p(configuration | member k), configurations x members.
+    log_joint = log_probs[:, chosen[0], :].T.contiguous()
+    exact = n_classes <= max_configs
+    if not exact:
+        log_joint = _sample_configurations(
+            torch.zeros(1, n_members, dtype=torch.float64),
+            log_probs[:, chosen[0]],
+            max_configs,
+            rng,
+        )
+    while len(chosen) < n_samples:
+        gains_of = _gain_function(probs, log_joint, exact, conditional)
+        pick = _lazy_argmax(bounds, gains_of, log_joint.shape[0] * n_classes)
+        chosen.append(pick)
+        bounds[pick] = -np.inf
+        if exact and log_joint.shape[0] * n_classes <= max_configs:
+            log_joint = (log_joint[:, None, :] + log_probs[:, pick, :].T[None]).reshape(
+                -1, n_members
+            )
+        else:
+            if exact:
+                log_joint = _draw_from_exact(log_joint, max_configs, rng)
+                exact = False
+            log_joint = _sample_configurations(
+                log_joint, log_probs[:, pick], max_configs, rng
+            )
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _gain_function(probs, log_joint, exact, conditional):
+    """Map candidate positions to ``H(y_n | y_batch) - H(y_n | model)``.
+
+    ``H(y_n | y_batch)`` averages, over configurations of the batch's labels, the
+    entropy of ``y_n`` under the posterior of the members given the
+    configuration; exact configurations are weighted by their probability,
+    sampled ones equally.
+    """
+    n_members = probs.shape[0]
+    posterior = torch.softmax(log_joint, dim=1).float()  # (M, K)
+    if exact:
+        weights = torch.exp(torch.logsumexp(log_joint, dim=1) - np.log(n_members))
+    else:
+        weights = torch.full((log_joint.shape[0],), 1.0 / log_joint.shape[0])
+    weights = weights.float()
+
+    def gains(candidates):
+        block = probs[:, torch.from_numpy(candidates)]  # (K, B, C)
+        n_block, n_classes = block.shape[1], block.shape[2]
+        mixed = posterior @ block.reshape(n_members, -1)  # (M, B*C)
+        entropy = torch.special.entr(mixed).view(-1, n_block, n_classes).sum(-1)
+        joint = (weights @ entropy).double().numpy()
+        return joint - conditional[candidates]
+
+    return gains
+
+
+def _lazy_argmax(bounds, gains_of, floats_per_candidate):
+    """The candidate of largest gain, recomputing only those whose bound can win."""
+    order = np.argsort(-bounds, kind="stable")
+    block_size = max(16, min(4096, _BLOCK_FLOATS // max(floats_per_candidate, 1)))
+    best_gain, best = -np.inf, int(order[0])
+    start = 0
+    size = min(64, block_size)
+    while start < order.shape[0] and bounds[order[start]] > best_gain:
+        candidates = order[start : start + size]
+        candidates = candidates[np.isfinite(bounds[candidates])]
+        if candidates.size == 0:
+            break
+        gains = gains_of(candidates)
+        bounds[candidates] = gains
+        top = int(np.argmax(gains))
+        if gains[top] > best_gain:
+            best_gain, best = gains[top], int(candidates[top])
+        start += size
+        size = min(2 * size, block_size)
+    return best
+
+
+def _draw_from_exact(log_joint, n_draws, rng):
+    """Configurations drawn from the exact joint, with their member likelihoods."""
+    n_members = log_joint.shape[1]
+    log_weights = torch.logsumexp(log_joint, dim=1) - np.log(n_members)
+    weights = torch.softmax(log_weights, dim=0).numpy()
+    rows = rng.choice(weights.shape[0], size=n_draws, p=weights / weights.sum())
+    return log_joint[torch.from_numpy(rows)]
+
+
+def _sample_configurations(log_joint, log_probs_pick, n_draws, rng):
+    """Extend sampled configurations by a label of the new pick, drawn given each.
+
+    Ancestral sampling: given a configuration, the new label follows the members'
+    posterior mixture, so the extended configurations are draws of the joint.
+    """
+    if log_joint.shape[0] != n_draws:
+        rows = rng.randint(log_joint.shape[0], size=n_draws)
+        log_joint = log_joint[torch.from_numpy(rows)]
+    posterior = torch.softmax(log_joint, dim=1)  # (M, K)
+    mixture = posterior @ log_probs_pick.exp()  # (M, C)
+    cumulative = torch.cumsum(mixture, dim=1).numpy()
+    uniform = rng.random_sample(n_draws)[:, None] * cumulative[:, -1:]
+    labels = np.minimum((cumulative < uniform).sum(axis=1), cumulative.shape[1] - 1)
+    return log_joint + log_probs_pick[:, torch.from_numpy(labels)].T
