@@ -8,13 +8,23 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skactive import ActiveLearner, RandomSampling, UncertaintySampling
+from skactive import ActiveLearner, Committee, RandomSampling, UncertaintySampling
 from skactive.nets import NetClassifier, TorchMLPClassifier
 from skactive.stopping import MaxLabels, StabilizingPredictions
-from skactive.strategies import KMeansSampling
+from skactive.strategies import (
+    BALD,
+    BatchBALD,
+    KMeansSampling,
+    MeanStd,
+    QueryByCommittee,
+    StochasticBatch,
+    VariationRatios,
+)
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -47,6 +57,12 @@ ESTIMATORS = [
         initial_strategy="kmeans",
         stopping=[MaxLabels(20), StabilizingPredictions(stop_set_size=50)],
     ),
+    Committee([LogisticRegression(), DecisionTreeClassifier()]),
+    Committee([DecisionTreeClassifier()] * 3, bootstrap=False, voting="hard"),
+    # A committee learner choosing by BALD in simulation mode.
+    ActiveLearner(
+        Committee([LogisticRegression()] * 3), BALD(), budget=30, batch_size=5
+    ),
 ]
 
 
@@ -61,15 +77,48 @@ STRATEGIES = [
     UncertaintySampling(acquisition_fn="margin"),
     UncertaintySampling(acquisition_fn="least_confidence"),
     KMeansSampling(),
+    BALD(),
+    BatchBALD(),
+    BatchBALD(max_joint_configs=5),
+    QueryByCommittee(),
+    QueryByCommittee(disagreement="kl_divergence"),
+    QueryByCommittee(disagreement="consensus_entropy"),
+    VariationRatios(),
+    MeanStd(),
+    StochasticBatch(BALD()),
+    StochasticBatch(UncertaintySampling(acquisition_fn="margin"), mode="softrank"),
+    StochasticBatch(UncertaintySampling(), mode="softmax", beta=3.0),
+]
+# Strategies reading samples of the model get a forest, and also a net with
+# dropout; the others a logistic regression.
+_BAYESIAN = (BALD, BatchBALD, QueryByCommittee, VariationRatios, MeanStd)
+CONTRACT_CASES = [
+    (strategy, model)
+    for strategy in STRATEGIES
+    for model in (
+        ("forest", "dropout net")
+        if isinstance(strategy, _BAYESIAN)
+        or isinstance(getattr(strategy, "base_strategy", None), _BAYESIAN)
+        else ("logistic",)
+    )
 ]
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES, ids=repr)
-def test_strategy_contract(strategy):
+def _contract_model(kind, X, y):
+    if kind == "forest":
+        return RandomForestClassifier(n_estimators=8, random_state=0).fit(X, y)
+    if kind == "dropout net":
+        net = TorchMLPClassifier((16,), dropout=0.3, max_epochs=10, random_state=0)
+        return net.fit(X, y)
+    return LogisticRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("strategy, kind", CONTRACT_CASES, ids=repr)
+def test_strategy_contract(strategy, kind):
     """Unique int64 indices, seeded, whole pool when the batch is larger,
     neither the model nor the strategy changed."""
     X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0)
-    model = LogisticRegression().fit(X[:40], y[:40])
+    model = _contract_model(kind, X[:40], y[:40])
     model_before, strategy_before = pickle.dumps(model), pickle.dumps(strategy)
     pool = X[40:]
 

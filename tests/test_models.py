@@ -83,3 +83,107 @@ def test_no_predict_proba_is_a_type_error_naming_the_fix(blobs3, model):
         predict_proba(model, X)
     with pytest.raises(TypeError, match=r"CalibratedClassifierCV.*probability=True"):
         predict_proba(model, X)
+
+
+# -- predict_proba_samples: committees, ensembles, lists ----------------------
+
+
+def test_forest_samples_are_its_trees_and_their_mean_its_proba(blobs3):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    labels = np.array(["a", "b", "c"])[y]
+    forest = RandomForestClassifier(n_estimators=4, max_depth=2, random_state=0)
+    forest.fit(X, labels)
+    samples = predict_proba_samples(forest, X)
+    assert samples.shape == (4, 60, 3)
+    by_hand = np.stack([tree.predict_proba(X) for tree in forest.estimators_])
+    np.testing.assert_allclose(samples, by_hand)
+    np.testing.assert_allclose(samples.mean(0), forest.predict_proba(X))
+
+
+def test_bagging_members_get_their_feature_subsets_and_aligned_columns(blobs3):
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    # Few rows per member (drawn as rows, as k-NN takes no sample_weight), so
+    # some members miss a class; the labels are not 0..C-1.
+    bagging = BaggingClassifier(
+        KNeighborsClassifier(n_neighbors=1),
+        n_estimators=6,
+        max_samples=4,
+        max_features=0.5,
+        random_state=0,
+    ).fit(X, y + 10)
+    assert any(len(m.classes_) < 3 for m in bagging.estimators_)
+    samples = predict_proba_samples(bagging, X)
+    np.testing.assert_allclose(samples.sum(-1), 1)
+    np.testing.assert_allclose(samples.mean(0), bagging.predict_proba(X))
+
+
+def test_a_list_of_models_aligns_columns_on_the_union_of_classes(blobs3):
+    from sklearn.svm import LinearSVC
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    first = LogisticRegression().fit(X[y != 2], y[y != 2])  # classes 0, 1
+    second = LogisticRegression().fit(X[y != 0], y[y != 0])  # classes 1, 2
+    voter = LinearSVC().fit(X, y)  # no predict_proba: a one-hot vote
+    samples = predict_proba_samples([first, second, voter], X)
+    assert samples.shape == (3, 60, 3)
+    np.testing.assert_allclose(samples[0][:, :2], first.predict_proba(X))
+    np.testing.assert_array_equal(samples[0][:, 2], 0)
+    np.testing.assert_allclose(samples[1][:, 1:], second.predict_proba(X))
+    np.testing.assert_array_equal(samples[1][:, 0], 0)
+    np.testing.assert_array_equal(samples[2].argmax(1), voter.predict(X))
+    np.testing.assert_array_equal(samples[2].sum(1), 1)
+
+
+def test_a_class_defining_predict_proba_samples_is_used_as_it_is(blobs3):
+    from skactive.models import predict_proba_samples
+
+    class Mine:
+        def predict_proba_samples(self, X, n_samples=None, random_state=None):
+            return np.full((n_samples or 2, len(X), 2), 0.5)
+
+    X, _ = blobs3
+    assert predict_proba_samples(Mine(), X, n_samples=3).shape == (3, 60, 2)
+
+
+@pytest.mark.parametrize("model", [LogisticRegression(), SVC()])
+def test_a_single_model_gets_a_type_error_naming_what_gives_samples(blobs3, model):
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    model.fit(X, y)
+    with pytest.raises(TypeError, match=r"MCDropout.*Committee.*RandomForest"):
+        predict_proba_samples(model, X)
+
+
+def test_gradient_boosting_is_not_mistaken_for_a_committee(blobs3):
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    model = GradientBoostingClassifier(n_estimators=3).fit(X, y)
+    with pytest.raises(TypeError, match="Committee"):
+        predict_proba_samples(model, X)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5, True])
+def test_bad_sample_counts_are_rejected(blobs3, n_samples):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    forest = RandomForestClassifier(n_estimators=2).fit(X, y)
+    with pytest.raises((TypeError, ValueError), match="n_samples"):
+        predict_proba_samples(forest, X, n_samples=n_samples)

@@ -304,10 +304,12 @@ BatchBALD.__doc__ = BatchBALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
 
 def _batchbald(samples, n_samples, max_configs, rng):
     """Greedy BatchBALD picks from ``samples`` ``(K, N, C)``, in pick order."""
+    # BALD in the samples' own precision, as the BALD strategy computes it, so
+    # the first pick is BALD's; the greedy steps run in float32.
+    bald = np.asarray(bald_acquisition(samples), dtype=np.float64)
     probs = torch.as_tensor(np.asarray(samples, dtype=np.float32))
     n_members, n_pool, n_classes = probs.shape
     n_samples = min(n_samples, n_pool)
-    bald = bald_acquisition(probs).double().numpy()
     if np.isnan(bald).any():
         raise ValueError(
             "BatchBALD got NaN probabilities; check the model and the pool."
@@ -330,7 +332,7 @@ def _batchbald(samples, n_samples, max_configs, rng):
         )
     while len(chosen) < n_samples:
         gains_of = _gain_function(probs, log_joint, exact, conditional)
-        pick = _lazy_argmax(bounds, gains_of, log_joint.shape[0] * n_classes)
+        pick = _lazy_argmax(bounds, gains_of, log_joint.shape[0] * n_classes, rng)
         chosen.append(pick)
         bounds[pick] = -np.inf
         if exact and log_joint.shape[0] * n_classes <= max_configs:
@@ -374,9 +376,12 @@ def _gain_function(probs, log_joint, exact, conditional):
     return gains
 
 
-def _lazy_argmax(bounds, gains_of, floats_per_candidate):
-    """The candidate of largest gain, recomputing only those whose bound can win."""
-    order = np.argsort(-bounds, kind="stable")
+def _lazy_argmax(bounds, gains_of, floats_per_candidate, rng):
+    """The candidate of largest gain, recomputing only those whose bound can win.
+
+    Equal bounds are visited in random order, so equal gains are won at random.
+    """
+    order = np.lexsort((rng.random_sample(bounds.shape[0]), -bounds))
     block_size = max(16, min(4096, _BLOCK_FLOATS // max(floats_per_candidate, 1)))
     best_gain, best = -np.inf, int(order[0])
     start = 0
