@@ -41,6 +41,7 @@ from skactive._demo import (
     load_dataset,
     losers,
     make_estimator,
+    save_curves,
     uncertainty_strategies,
 )
 from skactive.evaluation import active_learning_curve
@@ -108,14 +109,13 @@ def run(dataset, repeats, n_jobs):
         verbose=True,
     )
     elapsed = time.perf_counter() - start
-    import matplotlib
-
-    matplotlib.use("Agg")
-    display = result.plot(title=f"{dataset}, {ESTIMATOR[dataset]}, {repeats} repeats")
-    display.figure_.set_size_inches(8, 5.5)
-    display.figure_.tight_layout()
-    png = RESULTS / f"bench_label_efficiency_{dataset}.png"
-    display.figure_.savefig(png, dpi=100)
+    png = save_curves(
+        result,
+        f"{dataset}, {ESTIMATOR[dataset]}, {repeats} repeats",
+        RESULTS / f"bench_label_efficiency_{dataset}.png",
+        size=(8, 5.5),
+        dpi=100,
+    )
     lines = [
         f"## {dataset}, {ESTIMATOR[dataset]}: {len(y_pool)} pool / {len(y_test)} "
         f"test, {n_initial} initial, batches of {batch_size}, budget {budget}, "

@@ -101,17 +101,13 @@ def _save_plot(result, args, out):
             file=out,
         )
         return None
-    import matplotlib.pyplot as plt
+    from skactive._demo import save_curves
 
     directory = Path(args.out)
     directory.mkdir(parents=True, exist_ok=True)
     png = directory / f"learning_curve_{args.dataset}_{args.estimator}.png"
-    display = result.plot(
-        title=f"{args.dataset}, {args.estimator}: mean of {args.repeats} run(s) ± 1 std"
-    )
-    display.figure_.tight_layout()
-    display.figure_.savefig(png, dpi=110)
-    plt.close(display.figure_)
+    title = f"{args.dataset}, {args.estimator}: mean of {args.repeats} run(s) ± 1 std"
+    save_curves(result, title, png)
     print(f"Learning curves saved to {png}", file=out)
     return png
 

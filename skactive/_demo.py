@@ -76,3 +76,19 @@ def losers(result):
         for name, area in areas.items()
         if baseline is not None and name != result.baseline and area < baseline
     ]
+
+
+def save_curves(result, title, path, *, size=None, dpi=110):
+    """Save the learning curves of ``result`` as a PNG (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    display = result.plot(title=title)
+    if size is not None:
+        display.figure_.set_size_inches(*size)
+    display.figure_.tight_layout()
+    display.figure_.savefig(path, dpi=dpi)
+    plt.close(display.figure_)
+    return path

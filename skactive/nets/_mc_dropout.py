@@ -40,8 +40,9 @@ _ALPHA_DROPOUT = (torch.nn.AlphaDropout, torch.nn.FeatureAlphaDropout)
 _DROPOUT = (torch.nn.Dropout, *_CHANNEL_DROPOUT, *_ALPHA_DROPOUT)
 # SELU's negative saturation value, which alpha dropout sets dropped units to.
 _SELU_SATURATION = -1.0507009873554805 * 1.6732632423543772
-# Rows (times K) per forward pass: about 32k rows, so a 256-wide layer holds 32 MiB.
-_ROWS_PER_PASS = 32768
+# Rows (times K) per forward pass: about 8k, so a 256-wide layer holds 8 MiB and
+# a pass of a small MLP stays in cache (larger passes were no faster).
+_ROWS_PER_PASS = 8192
 
 NO_SAMPLES_HELP = (
     "Give the network dropout (for example TorchMLPClassifier(dropout=0.5)) and "

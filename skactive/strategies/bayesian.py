@@ -41,6 +41,11 @@ _N_SAMPLES_DOC = """n_samples : int or None, default=None
         ensemble gives one sample per member whatever this is."""
 
 
+# Pool rows scored per call: samples (K, rows, C) of 20 x 4096 x 10 float32 take
+# 3 MiB, so a query's extra memory stays small whatever the pool size.
+_CHUNK_ROWS = 4096
+
+
 def _draw_seed(rng):
     return int(rng.randint(np.iinfo(np.int32).max))
 
@@ -66,7 +71,7 @@ class _SampleDisagreement(QueryStrategy):
 
     def _iter_scores(self, model, X, rng):
         seed = _draw_seed(rng)  # one draw of the model for the whole pool
-        for start, chunk in iter_row_chunks(X):
+        for start, chunk in iter_row_chunks(X, _CHUNK_ROWS):
             samples = predict_proba_samples(model, chunk, self.n_samples, seed)
             yield start, self._checked_score(model, chunk, self._disagreement(samples))
 
@@ -248,12 +253,14 @@ class BatchBALD(QueryStrategy):
 
     The joint entropy of the batch's labels is exact while the label
     configurations number at most ``max_joint_configs`` (``n_classes ** b`` for a
-    batch of ``b``), and estimated from that many configurations sampled from the
-    model beyond, all in log space. Candidates are evaluated lazily (Minoux's lazy
-    greedy): a sample's gain never exceeds its gain at an earlier step (mutual
-    information is submodular), so only samples whose last gain still beats the
-    best one found are recomputed; the choice is the plain greedy one, at a
-    fraction of the cost.
+    batch of ``b``). Beyond, it is estimated from that many configurations drawn
+    afresh at each step from the model, the same number from each member
+    (stratified), all in log space. Candidates are evaluated lazily (Minoux's
+    lazy greedy): a sample's gain never exceeds its gain at an earlier step
+    (mutual information is submodular), so only samples whose last gain still
+    beats the best one found are recomputed. With exact configurations the choice
+    is the plain greedy one; with sampled ones the last estimate serves as the
+    bound (measured: the same joint information as evaluating every candidate).
 
     The samples must share their draws of the model across the pool, which
     committees, ensembles and skactive's MC dropout (one mask per sample for
@@ -324,12 +331,7 @@ def _batchbald(samples, n_samples, max_configs, rng):
     log_joint = log_probs[:, chosen[0], :].T.contiguous()
     exact = n_classes <= max_configs
     if not exact:
-        log_joint = _sample_configurations(
-            torch.zeros(1, n_members, dtype=torch.float64),
-            log_probs[:, chosen[0]],
-            max_configs,
-            rng,
-        )
+        log_joint = _sample_configurations(log_probs[:, chosen], max_configs, rng)
     while len(chosen) < n_samples:
         gains_of = _gain_function(probs, log_joint, exact, conditional)
         pick = _lazy_argmax(bounds, gains_of, log_joint.shape[0] * n_classes, rng)
@@ -340,12 +342,10 @@ def _batchbald(samples, n_samples, max_configs, rng):
                 -1, n_members
             )
         else:
-            if exact:
-                log_joint = _draw_from_exact(log_joint, max_configs, rng)
-                exact = False
-            log_joint = _sample_configurations(
-                log_joint, log_probs[:, pick], max_configs, rng
-            )
+            # Fresh draws at every step: the estimate of one step does not carry
+            # the sampling error of the last.
+            exact = False
+            log_joint = _sample_configurations(log_probs[:, chosen], max_configs, rng)
     return np.asarray(chosen, dtype=np.int64)
 
 
@@ -401,27 +401,21 @@ def _lazy_argmax(bounds, gains_of, floats_per_candidate, rng):
     return best
 
 
-def _draw_from_exact(log_joint, n_draws, rng):
-    """Configurations drawn from the exact joint, with their member likelihoods."""
-    n_members = log_joint.shape[1]
-    log_weights = torch.logsumexp(log_joint, dim=1) - np.log(n_members)
-    weights = torch.softmax(log_weights, dim=0).numpy()
-    rows = rng.choice(weights.shape[0], size=n_draws, p=weights / weights.sum())
-    return log_joint[torch.from_numpy(rows)]
+def _sample_configurations(log_probs_chosen, n_draws, rng):
+    """Label configurations of the chosen rows drawn from the model, stratified.
 
-
-def _sample_configurations(log_joint, log_probs_pick, n_draws, rng):
-    """Extend sampled configurations by a label of the new pick, drawn given each.
-
-    Ancestral sampling: given a configuration, the new label follows the members'
-    posterior mixture, so the extended configurations are draws of the joint.
+    Each member draws the same number of configurations (its labels independent
+    given the member), so the draws follow the mixture over members with less
+    variance than drawing the member at random (as batchbald_redux also does).
+    Returns their log-likelihood under every member, ``(n_draws, K)``.
     """
-    if log_joint.shape[0] != n_draws:
-        rows = rng.randint(log_joint.shape[0], size=n_draws)
-        log_joint = log_joint[torch.from_numpy(rows)]
-    posterior = torch.softmax(log_joint, dim=1)  # (M, K)
-    mixture = posterior @ log_probs_pick.exp()  # (M, C)
-    cumulative = torch.cumsum(mixture, dim=1).numpy()
-    uniform = rng.random_sample(n_draws)[:, None] * cumulative[:, -1:]
-    labels = np.minimum((cumulative < uniform).sum(axis=1), cumulative.shape[1] - 1)
-    return log_joint + log_probs_pick[:, torch.from_numpy(labels)].T
+    n_members, n_chosen, _ = log_probs_chosen.shape
+    per_member = max(1, n_draws // n_members)
+    cumulative = torch.cumsum(log_probs_chosen.exp(), dim=-1).numpy()  # (K, b, C)
+    uniform = rng.random_sample((n_members, per_member, n_chosen, 1))
+    uniform *= cumulative[:, None, :, -1:]
+    labels = (cumulative[:, None] < uniform).sum(-1)  # (K, S, b)
+    labels = np.minimum(labels, cumulative.shape[-1] - 1).reshape(-1, n_chosen)
+    rows = torch.arange(n_chosen)[None, :]
+    likelihood = log_probs_chosen[:, rows, torch.from_numpy(labels)]  # (K, M, b)
+    return likelihood.sum(-1).T.contiguous()
