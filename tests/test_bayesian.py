@@ -4,6 +4,9 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.special import logsumexp
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.ensemble import RandomForestClassifier
@@ -265,3 +268,51 @@ def test_grid_search_over_bayesian_strategies():
     ).fit(X, y)
     assert len(search.cv_results_["mean_test_score"]) == 4
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@st.composite
+def small_samples(draw):
+    n_members = draw(st.integers(1, 4))
+    n_rows = draw(st.integers(1, 7))
+    n_classes = draw(st.integers(1, 3))
+    weights = draw(
+        arrays(
+            np.float64,
+            (n_members, n_rows, n_classes),
+            elements=st.floats(1e-3, 1.0, allow_subnormal=False),
+        )
+    )
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_samples(), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_every_exact_batchbald_pick_maximizes_the_joint_information(samples, n, seed):
+    """Greedy property, ties allowed: no other row would have added more."""
+    n_rows = samples.shape[1]
+    picks = BatchBALD(max_joint_configs=10**6).select(
+        FixedSamples(samples), _positions(n_rows), n, random_state=seed
+    )
+    assert picks.dtype == np.int64 and picks.shape == (min(n, n_rows),)
+    assert np.unique(picks).shape == picks.shape
+    for step, pick in enumerate(picks):
+        prefix = picks[:step].tolist()
+        best = max(
+            _exact_joint_information(samples, [*prefix, row])
+            for row in range(n_rows)
+            if row not in prefix
+        )
+        assert _exact_joint_information(samples, [*prefix, pick]) >= best - 1e-5
+
+
+def test_a_failed_bayesian_query_leaves_the_learner_as_it_was():
+    import pickle
+
+    X, y = make_blobs(n_samples=60, centers=3, random_state=0)
+    learner = ActiveLearner(LogisticRegression(), BALD(), random_state=0).fit(
+        X[:20], y[:20]
+    )
+    before = pickle.dumps(learner)
+    with pytest.raises(TypeError, match="Committee"):
+        learner.query(X[20:])
+    assert pickle.dumps(learner) == before
