@@ -322,30 +322,33 @@ def _batchbald(samples, n_samples, max_configs, rng):
             "BatchBALD got NaN probabilities; check the model and the pool."
         )
     conditional = entropy_acquisition(probs).double().mean(0).numpy()
-    log_probs = probs.double().clamp(min=1e-30).log()  # (K, N, C)
+
+    def log_probs(rows):  # (K, len(rows), C) for the chosen rows only
+        return probs[:, rows].double().clamp(min=1e-30).log()
+
     chosen = [int(top_k(bald, 1, rng)[0])]
     # Upper bounds of each gain: its last computed value (submodularity).
     bounds = bald.copy()
     bounds[chosen[0]] = -np.inf
     # log p(configuration | member k), configurations x members.
-    log_joint = log_probs[:, chosen[0], :].T.contiguous()
+    log_joint = log_probs(chosen[0]).T.contiguous()
     exact = n_classes <= max_configs
     if not exact:
-        log_joint = _sample_configurations(log_probs[:, chosen], max_configs, rng)
+        log_joint = _sample_configurations(log_probs(chosen), max_configs, rng)
     while len(chosen) < n_samples:
         gains_of = _gain_function(probs, log_joint, exact, conditional)
         pick = _lazy_argmax(bounds, gains_of, log_joint.shape[0] * n_classes, rng)
         chosen.append(pick)
         bounds[pick] = -np.inf
         if exact and log_joint.shape[0] * n_classes <= max_configs:
-            log_joint = (log_joint[:, None, :] + log_probs[:, pick, :].T[None]).reshape(
+            log_joint = (log_joint[:, None, :] + log_probs(pick).T[None]).reshape(
                 -1, n_members
             )
         else:
             # Fresh draws at every step: the estimate of one step does not carry
             # the sampling error of the last.
             exact = False
-            log_joint = _sample_configurations(log_probs[:, chosen], max_configs, rng)
+            log_joint = _sample_configurations(log_probs(chosen), max_configs, rng)
     return np.asarray(chosen, dtype=np.int64)
 
 
