@@ -32,6 +32,7 @@ from sklearn.pipeline import Pipeline
 
 from skactive.nets._mc_dropout import NO_SAMPLES_HELP, _torch_module, mc_dropout_samples
 from skactive.utils._batching import rows_to_tensor
+from skactive.utils._rows import n_rows
 
 __all__ = ["predict_proba", "predict_proba_samples"]
 
@@ -182,7 +183,10 @@ def _members(model):
     estimators = getattr(model, "estimators_", None)
     if estimators is None or not hasattr(model, "classes_"):
         return None
-    members = list(np.ravel(np.asarray(estimators, dtype=object)))
+    if isinstance(estimators, np.ndarray):
+        members = list(estimators.ravel())
+    else:  # a list; np.asarray would unpack members that are sequences (Pipeline)
+        members = list(estimators)
     if not members or not all(hasattr(m, "classes_") for m in members):
         # Gradient boosting keeps regression trees: no member is a classifier.
         return None
@@ -193,7 +197,7 @@ def _members(model):
 def _member_samples(members, classes, encoded, subsets, X):
     if hasattr(X, "iloc") and encoded:
         X = X.to_numpy()  # such ensembles train their members on arrays
-    samples = np.zeros((len(members), _n_rows(X), len(classes)))
+    samples = np.zeros((len(members), n_rows(X), len(classes)))
     for k, member in enumerate(members):
         X_member = X if subsets is None else _columns(X, subsets[k])
         columns = _member_columns(member.classes_, classes, encoded)
@@ -203,10 +207,6 @@ def _member_samples(members, classes, encoded, subsets, X):
             votes = np.searchsorted(member.classes_, member.predict(X_member))
             samples[k][np.arange(samples.shape[1]), columns[votes]] = 1.0
     return samples
-
-
-def _n_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def _columns(X, columns):

@@ -187,3 +187,21 @@ def test_bad_sample_counts_are_rejected(blobs3, n_samples):
     forest = RandomForestClassifier(n_estimators=2).fit(X, y)
     with pytest.raises((TypeError, ValueError), match="n_samples"):
         predict_proba_samples(forest, X, n_samples=n_samples)
+
+
+def test_voting_members_that_are_pipelines_are_not_unpacked(blobs3):
+    from sklearn.ensemble import VotingClassifier
+
+    from skactive.models import predict_proba_samples
+
+    X, y = blobs3
+    voting = VotingClassifier(
+        [
+            ("scaled", make_pipeline(StandardScaler(), LogisticRegression())),
+            ("strong", make_pipeline(StandardScaler(), LogisticRegression(C=0.01))),
+        ],
+        voting="soft",
+    ).fit(X, y + 5)
+    samples = predict_proba_samples(voting, X)
+    assert samples.shape == (2, 60, 3)
+    np.testing.assert_allclose(samples.mean(0), voting.predict_proba(X))
