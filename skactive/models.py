@@ -12,6 +12,11 @@ which dispatches on what the model is, duck typing first:
   ``predict_proba_samples`` (``MCDropout``, ``Committee``, a user's class), a net
   with dropout (MC dropout), a scikit-learn ensemble's ``estimators_`` or a list
   of fitted models; a ``Pipeline`` transforms ``X`` and asks its last step.
+* :func:`embed`: features for distances ``(n_samples, n_features)``: the
+  penultimate activations of a net, the transformed features of a pipeline's
+  input to its last step, the raw features otherwise.
+* :func:`gradient_embedding_factors`: the two factors of the last layer's
+  gradient embedding (BADGE), never their ``n x (C * D)`` product.
 
 A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
@@ -30,11 +35,17 @@ from sklearn.ensemble import (
 )
 from sklearn.pipeline import Pipeline
 
+from skactive.nets._embedding import penultimate_activations
 from skactive.nets._mc_dropout import NO_SAMPLES_HELP, _torch_module, mc_dropout_samples
 from skactive.utils._batching import rows_to_tensor
 from skactive.utils._rows import n_rows
 
-__all__ = ["predict_proba", "predict_proba_samples"]
+__all__ = [
+    "embed",
+    "gradient_embedding_factors",
+    "predict_proba",
+    "predict_proba_samples",
+]
 
 #: Monte Carlo dropout passes when neither the caller nor the model says how many.
 DEFAULT_MC_SAMPLES = 20
@@ -290,3 +301,120 @@ def predict_proba_samples(model, X, n_samples=None, random_state=None):
             f"{NO_SAMPLES_HELP}"
         )
     return _member_samples(*members, X)
+
+
+def _raw_features(X):
+    """``X`` as a dense float array (float32 kept, anything else float64)."""
+    if hasattr(X, "iloc"):
+        X = X.to_numpy()
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    if sp.issparse(X):
+        X = X.toarray()
+    X = np.asarray(X)
+    if X.dtype != np.float32:
+        X = X.astype(np.float64)
+    return X.reshape(X.shape[0], -1)
+
+
+def _final_step(model, X):
+    """``(last step, X transformed by the steps before it)`` of a Pipeline."""
+    for _, step in model.steps[:-1]:
+        if step is not None and step != "passthrough":
+            X = step.transform(X)
+    return model.steps[-1][1], X
+
+
+def embed(model, X):
+    """Features in which distances between samples are measured.
+
+    Parameters
+    ----------
+    model : estimator, skorch net or torch.nn.Module
+        A fitted model. Anything with an ``embed(X)`` method is asked first; a
+        ``Pipeline`` transforms ``X`` through every step but the last and embeds
+        for that step; a net gives its penultimate activations (the input of its
+        last ``torch.nn.Linear``); any other model gives the features as they are.
+    X : array-like, sparse matrix, DataFrame or torch.Tensor
+        Samples.
+
+    Returns
+    -------
+    embedding : ndarray of shape (n_rows, n_dimensions)
+        float32 from nets, float64 otherwise (float32 input stays float32).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    >>> embed(model, X[:3]).round(2)
+    array([[-0.9 ,  1.02, -1.34, -1.32],
+           [-1.14, -0.13, -1.34, -1.32],
+           [-1.39,  0.33, -1.4 , -1.32]])
+    """
+    method = getattr(model, "embed", None)
+    if callable(method):
+        return np.asarray(method(X))
+    if isinstance(model, Pipeline):
+        return embed(*_final_step(model, X))
+    if _torch_module(model) is not None:
+        return penultimate_activations(model, X)
+    return _raw_features(X)
+
+
+def gradient_embedding_factors(model, X, embed_function=None):
+    """The factors of BADGE's gradient embedding of the last layer.
+
+    The gradient of the cross-entropy at the hypothesised label ``argmax p`` with
+    respect to the last layer's weights is the outer product ``(p - e) h^T`` of the
+    residual ``p - onehot(argmax p)`` (``n_classes``) and the layer's input ``h``
+    (``n_dimensions``). Its inner products factorize,
+    ``<g_i, g_j> = <r_i, r_j> <h_i, h_j>``, so strategies never build the
+    ``n_rows x (n_classes * n_dimensions)`` embedding.
+
+    Parameters
+    ----------
+    model : estimator, skorch net or torch.nn.Module
+        A fitted net (``h`` is its penultimate activation) or linear model with
+        ``coef_`` and ``predict_proba`` (``h`` is the features with a constant 1
+        for the intercept); a ``Pipeline`` ending in one.
+    X : array-like, sparse matrix, DataFrame or torch.Tensor
+        Samples.
+    embed_function : callable or None, default=None
+        ``embed_function(model, X) -> h``, for any model with ``predict_proba``.
+
+    Returns
+    -------
+    residual : ndarray of shape (n_rows, n_classes)
+    features : ndarray of shape (n_rows, n_dimensions)
+
+    Raises
+    ------
+    TypeError
+        For a model that is neither a net nor a linear model, without
+        ``embed_function``.
+    """
+    if embed_function is None and isinstance(model, Pipeline):
+        return gradient_embedding_factors(*_final_step(model, X))
+    proba = np.asarray(predict_proba(model, X), dtype=np.float64)
+    residual = proba.copy()
+    residual[np.arange(proba.shape[0]), proba.argmax(axis=1)] -= 1.0
+    if embed_function is not None:
+        features = np.asarray(embed_function(model, X))
+    elif _torch_module(model) is not None:
+        features = penultimate_activations(model, X)
+    elif hasattr(model, "coef_"):
+        raw = _raw_features(X)
+        features = np.hstack([raw, np.ones((raw.shape[0], 1), dtype=raw.dtype)])
+    else:
+        raise TypeError(
+            f"{type(model).__name__} has no gradient embedding: it is neither a "
+            "network nor a linear model with coef_. Pass embed=<a function "
+            "(model, X) -> features> to the strategy, or use a "
+            "skactive.nets.TorchMLPClassifier or a linear model."
+        )
+    return residual, features

@@ -17,8 +17,10 @@ from skactive import ActiveLearner, Committee, RandomSampling, UncertaintySampli
 from skactive.nets import NetClassifier, TorchMLPClassifier
 from skactive.stopping import MaxLabels, StabilizingPredictions
 from skactive.strategies import (
+    BADGE,
     BALD,
     BatchBALD,
+    CoreSet,
     KMeansSampling,
     MeanStd,
     QueryByCommittee,
@@ -88,6 +90,8 @@ STRATEGIES = [
     StochasticBatch(BALD()),
     StochasticBatch(UncertaintySampling(acquisition_fn="margin"), mode="softrank"),
     StochasticBatch(UncertaintySampling(), mode="softmax", beta=3.0),
+    CoreSet(),
+    BADGE(),
 ]
 # Strategies reading samples of the model get a forest, and also a net with
 # dropout; the others a logistic regression.

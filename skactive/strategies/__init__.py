@@ -15,14 +15,17 @@ from skactive.strategies.bayesian import (
     VariationRatios,
 )
 from skactive.strategies.cold_start import KMeansSampling
+from skactive.strategies.diversity import BADGE, CoreSet
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
 
 __all__ = [
+    "BADGE",
     "BALD",
     "BALDAcquisition",
     "BatchBALD",
+    "CoreSet",
     "KMeansSampling",
     "MeanStd",
     "QueryByCommittee",

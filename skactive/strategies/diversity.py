@@ -1,0 +1,174 @@
+"""Diversity strategies: batches spread over the pool instead of piled on one region.
+
+Both read the model through :mod:`skactive.models`: ``CoreSet`` through
+:func:`~skactive.models.embed`, ``BADGE`` through
+:func:`~skactive.models.gradient_embedding_factors`. Each pick costs one pass of
+``O(n_rows * (n_classes + n_dimensions))`` over the pool; nothing of size
+``n_rows ** 2`` or ``n_rows * n_classes * n_dimensions`` is ever built.
+"""
+
+from typing import ClassVar
+
+import numpy as np
+from sklearn.metrics import pairwise_distances_argmin_min
+
+from skactive.models import embed as default_embed
+from skactive.models import gradient_embedding_factors
+from skactive.strategies._base import QueryStrategy
+from skactive.utils._rows import iter_row_chunks, n_rows
+
+__all__ = ["BADGE", "CoreSet"]
+
+
+def _stack(parts):
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _random_argmax(values, rng):
+    """Position of the largest value, ties broken at random."""
+    best = np.flatnonzero(values == values.max())
+    return int(best[0] if best.shape[0] == 1 else rng.choice(best))
+
+
+class CoreSet(QueryStrategy):
+    """Core-set selection: greedy k-center on the model's embedding.
+
+    Sener and Savarese (2018): the batch whose samples, together with the labeled
+    ones, cover the pool with the smallest radius. Each pick is the pool sample
+    farthest from every labeled and already chosen sample (a 2-approximation of
+    the best covering), in the space of :func:`~skactive.models.embed`: the
+    penultimate activations of a net, the features otherwise.
+
+    Parameters
+    ----------
+    estimator : fitted model or None, default=None
+        For standalone use (``query``); inside an ActiveLearner leave it None.
+    embed : callable or None, default=None
+        ``embed(model, X) -> (n_rows, n_dimensions)``; None uses
+        :func:`skactive.models.embed`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.strategies import CoreSet
+    >>> X = np.array([[0.0], [0.1], [5.0], [10.0]])
+    >>> CoreSet().select(None, X, 2, X_labeled=np.array([[0.0]]), random_state=0)
+    array([3, 2])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "embed": [callable, None],
+    }
+    _per_sample_scores = False
+    _needs_model = False  # the default embedding of a non-net is the features
+
+    def __init__(self, estimator=None, embed=None):
+        self.estimator = estimator
+        self.embed = embed
+
+    def _embedding(self, model, X):
+        function = self.embed or default_embed
+        return _stack([function(model, chunk) for _, chunk in iter_row_chunks(X)])
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        points = self._embedding(model, X)
+        n_samples = min(n_samples, points.shape[0])
+        if X_labeled is not None and n_rows(X_labeled) > 0:
+            centers = self._embedding(model, X_labeled)
+            _, distances = pairwise_distances_argmin_min(points, centers)
+            nearest = distances.astype(np.float64) ** 2
+        else:
+            nearest = np.full(points.shape[0], np.inf)
+        squared_norms = np.einsum("ij,ij->i", points, points, dtype=np.float64)
+        chosen = []
+        for _ in range(n_samples):
+            pick = _random_argmax(nearest, rng)
+            chosen.append(pick)
+            to_pick = squared_norms + squared_norms[pick] - 2 * (points @ points[pick])
+            np.minimum(nearest, np.maximum(to_pick, 0), out=nearest)
+            nearest[chosen] = -np.inf  # never chosen twice
+        return np.asarray(chosen, dtype=np.int64)
+
+
+class BADGE(QueryStrategy):
+    """Batch Active learning by Diverse Gradient Embeddings (Ash et al. 2020).
+
+    Each sample is represented by the gradient of the loss at its most probable
+    label with respect to the last layer: its norm grows with uncertainty, its
+    direction says which way the model would move. k-means++ seeding on these
+    embeddings picks a batch that is both uncertain and diverse.
+
+    The embedding ``(p - onehot(argmax p)) h^T`` is never built: distances use
+    ``<g_i, g_j> = <p_i - e_i, p_j - e_j> <h_i, h_j>``, so memory is
+    ``O(n_rows * (n_classes + n_dimensions))``.
+
+    Parameters
+    ----------
+    estimator : fitted model or None, default=None
+        A net or a linear model (``coef_``), for standalone use; inside an
+        ActiveLearner leave it None.
+    embed : callable or None, default=None
+        ``embed(model, X) -> h``, the last layer's input, for models that are
+        neither nets nor linear (any model with ``predict_proba``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.strategies import BADGE
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> BADGE(model).query(X, n_samples=5, random_state=0).shape
+    (5,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "embed": [callable, None],
+    }
+    _per_sample_scores = False
+
+    def __init__(self, estimator=None, embed=None):
+        self.estimator = estimator
+        self.embed = embed
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        parts = [
+            gradient_embedding_factors(model, chunk, self.embed)
+            for _, chunk in iter_row_chunks(X)
+        ]
+        residual = _stack([r for r, _ in parts])
+        features = _stack([np.asarray(h, dtype=np.float64) for _, h in parts])
+        return _kmeans_plus_plus(residual, features, n_samples, rng)
+
+
+def _kmeans_plus_plus(residual, features, n_samples, rng):
+    """k-means++ seeding on the embeddings ``residual[i] (x) features[i]``.
+
+    The first center is the largest embedding (as in BADGE); each next one is
+    drawn with probability proportional to its squared distance to the nearest
+    center. When every remaining distance is 0 (copies, constant features), the
+    next center is drawn uniformly.
+    """
+    n_total = residual.shape[0]
+    n_samples = min(n_samples, n_total)
+    squared_norms = np.einsum("ij,ij->i", residual, residual) * np.einsum(
+        "ij,ij->i", features, features
+    )
+    chosen = [_random_argmax(squared_norms, rng)]
+    nearest = np.full(n_total, np.inf)
+    while True:
+        center = chosen[-1]
+        inner = (residual @ residual[center]) * (features @ features[center])
+        to_center = np.maximum(squared_norms + squared_norms[center] - 2 * inner, 0)
+        np.minimum(nearest, to_center, out=nearest)
+        nearest[chosen] = 0.0
+        if len(chosen) == n_samples:
+            return np.asarray(chosen, dtype=np.int64)
+        total = nearest.sum()
+        if total > 0 and np.isfinite(total):
+            chosen.append(int(rng.choice(n_total, p=nearest / total)))
+        else:
+            remaining = np.setdiff1d(np.arange(n_total), chosen)
+            chosen.append(int(rng.choice(remaining)))

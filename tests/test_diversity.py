@@ -1,0 +1,190 @@
+"""Embeddings, gradient-embedding factors, CoreSet and BADGE."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skactive import ActiveLearner
+from skactive.models import embed, gradient_embedding_factors
+from skactive.nets import TorchMLPClassifier
+from skactive.strategies import BADGE, CoreSet
+from skactive.strategies.diversity import _kmeans_plus_plus
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_blobs(
+        n_samples=300, centers=4, n_features=5, cluster_std=3, random_state=0
+    )
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def net(data):
+    X, y = data
+    return TorchMLPClassifier((12,), max_epochs=20, random_state=0).fit(X[:60], y[:60])
+
+
+def test_embed_is_the_penultimate_layer_of_a_net(data, net):
+    X, _ = data
+    with torch.no_grad():
+        expected = net.module_.trunk(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(embed(net, X), expected, atol=1e-6)
+
+
+def test_embed_of_a_pipeline_and_of_other_models(data):
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    np.testing.assert_allclose(embed(pipe, X), pipe[0].transform(X), rtol=1e-6)
+    forest = RandomForestClassifier(n_estimators=3).fit(X, y)
+    np.testing.assert_array_equal(embed(forest, X), X)
+
+    class Mine:
+        def embed(self, X):
+            return np.asarray(X)[:, :2]
+
+    assert embed(Mine(), X).shape == (300, 2)
+
+
+def test_net_factors_give_the_autograd_gradient_of_the_last_layer(data, net):
+    X, _ = data
+    residual, features = gradient_embedding_factors(net, X[:8])
+    head = net.module_.head
+    for i in range(8):
+        head.zero_grad()
+        with torch.enable_grad():
+            logits = net.module_(torch.from_numpy(X[i : i + 1]))
+            label = logits.argmax(dim=1)
+            torch.nn.functional.cross_entropy(logits, label).backward()
+        np.testing.assert_allclose(
+            np.outer(residual[i], features[i]), head.weight.grad.numpy(), atol=1e-5
+        )
+        np.testing.assert_allclose(residual[i], head.bias.grad.numpy(), atol=1e-6)
+
+
+def test_linear_factors_give_the_log_loss_gradient_with_the_intercept(data):
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    residual, features = gradient_embedding_factors(model, X[:5])
+    assert features.shape == (5, 6)
+    np.testing.assert_array_equal(features[:, -1], 1)
+    weights = torch.tensor(
+        np.hstack([model.coef_, model.intercept_[:, None]]), requires_grad=True
+    )
+    inputs = torch.from_numpy(features)
+    for i in range(5):
+        weights.grad = None
+        logits = inputs[i : i + 1] @ weights.T
+        torch.nn.functional.cross_entropy(logits, logits.argmax(dim=1)).backward()
+        np.testing.assert_allclose(
+            np.outer(residual[i], features[i]), weights.grad.numpy(), atol=1e-8
+        )
+
+
+def _reference_badge(residual, features, n, rng):
+    """k-means++ on the materialized n x (C * D) gradient embedding."""
+    g = (residual[:, :, None] * features[:, None, :]).reshape(len(residual), -1)
+    norms = (g**2).sum(1)
+    best = np.flatnonzero(norms == norms.max())
+    chosen = [int(best[0] if len(best) == 1 else rng.choice(best))]
+    nearest = np.full(len(g), np.inf)
+    while True:
+        nearest = np.minimum(nearest, ((g - g[chosen[-1]]) ** 2).sum(1))
+        nearest[chosen] = 0
+        if len(chosen) == n:
+            return chosen
+        chosen.append(int(rng.choice(len(g), p=nearest / nearest.sum())))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_badge_selects_what_the_materialized_embedding_selects(data, net, seed):
+    X, y = data
+    linear = LogisticRegression(max_iter=1000).fit(X[:60], y[:60])
+    for model in (net, linear):
+        picks = BADGE().select(model, X[60:], 20, random_state=seed)
+        residual, features = gradient_embedding_factors(model, X[60:])
+        reference = _reference_badge(
+            residual, features.astype(np.float64), 20, np.random.RandomState(seed)
+        )
+        assert picks.tolist() == reference
+
+
+def _covering_radius(points, centers):
+    distances = np.linalg.norm(points[:, None] - points[None, centers], axis=-1)
+    return distances.min(axis=1).max()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coreset_radius_is_within_twice_the_optimum(seed):
+    rng = np.random.RandomState(seed)
+    points = rng.randn(11, 2)
+    labeled = [0, 1]
+    picks = CoreSet().select(
+        None, points[2:], 3, X_labeled=points[labeled], random_state=seed
+    )
+    ours = _covering_radius(points, labeled + (picks + 2).tolist())
+    optimum = min(
+        _covering_radius(points, labeled + list(subset))
+        for subset in itertools.combinations(range(2, 11), 3)
+    )
+    assert ours <= 2 * optimum + 1e-12
+
+
+def test_coreset_takes_the_farthest_sample_each_time():
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [4.0]])
+    picks = CoreSet().select(None, X, 3, X_labeled=np.array([[0.0]]), random_state=0)
+    assert picks.tolist() == [3, 4, 2]  # 10 first, then 4 (6 from 10), then 2
+
+
+@pytest.mark.parametrize("strategy", [CoreSet(), BADGE()], ids=repr)
+def test_a_pool_of_copies_gives_a_batch_without_two_copies(data, net, strategy):
+    X, _ = data
+    pool = np.repeat(X[60:100], 10, axis=0)
+    picks = strategy.select(net, pool, 10, X_labeled=X[:60], random_state=0)
+    assert len(set(picks // 10)) == 10
+
+
+@pytest.mark.parametrize("strategy", [CoreSet(), BADGE()], ids=repr)
+def test_constant_features_give_unique_picks_and_no_nan(strategy):
+    X = np.ones((30, 4))
+    model = LogisticRegression().fit(np.vstack([X[:5], -X[:5]]), [0] * 5 + [1] * 5)
+    picks = strategy.select(model, X, 12, X_labeled=X[:3], random_state=0)
+    assert picks.shape == (12,) and np.unique(picks).shape == (12,)
+
+
+def test_all_zero_distances_fall_back_to_uniform_draws():
+    residual, features = np.zeros((6, 3)), np.ones((6, 2))
+    picks = _kmeans_plus_plus(residual, features, 6, np.random.RandomState(0))
+    assert sorted(picks.tolist()) == list(range(6))
+
+
+def test_badge_on_a_model_without_gradients_names_embed(data):
+    X, y = data
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match="embed="):
+        BADGE().select(forest, X, 5, random_state=0)
+    picks = BADGE(embed=lambda model, X: np.asarray(X)).select(
+        forest, X, 5, random_state=0
+    )
+    assert np.unique(picks).shape == (5,)
+
+
+def test_learners_with_diversity_strategies_simulate(data):
+    X, y = data
+    for strategy in (CoreSet(), BADGE()):
+        learner = ActiveLearner(
+            make_pipeline(StandardScaler(), LogisticRegression()),
+            strategy,
+            budget=40,
+            batch_size=10,
+            random_state=0,
+        ).fit(X, y)
+        picked = np.concatenate([r["indices"] for r in learner.history_])
+        assert np.unique(picked).shape == (40,)
