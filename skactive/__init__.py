@@ -19,6 +19,7 @@ from skactive.strategies import (
     QueryStrategy,
     RandomSampling,
     UncertaintySampling,
+    diverse_batch_query,
 )
 
 __version__ = "0.1.0.dev0"
@@ -37,6 +38,7 @@ __all__ = [
     "UncertaintySampling",
     "__version__",
     "bald_acquisition",
+    "diverse_batch_query",
     "entropy_acquisition",
     "least_confidence_acquisition",
     "margin_acquisition",

@@ -21,6 +21,7 @@ from skactive.strategies import (
     BALD,
     BatchBALD,
     CoreSet,
+    DiverseUncertainty,
     KMeansSampling,
     MeanStd,
     QueryByCommittee,
@@ -92,6 +93,8 @@ STRATEGIES = [
     StochasticBatch(UncertaintySampling(), mode="softmax", beta=3.0),
     CoreSet(),
     BADGE(),
+    DiverseUncertainty(),
+    DiverseUncertainty(diversity_weight=1.0, measure="margin"),
 ]
 # Strategies reading samples of the model get a forest, and also a net with
 # dropout; the others a logistic regression.

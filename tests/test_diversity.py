@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from skactive import ActiveLearner
 from skactive.models import embed, gradient_embedding_factors
 from skactive.nets import TorchMLPClassifier
-from skactive.strategies import BADGE, CoreSet
+from skactive.strategies import BADGE, CoreSet, DiverseUncertainty, UncertaintySampling
 from skactive.strategies.diversity import _kmeans_plus_plus
 
 
@@ -188,3 +188,107 @@ def test_learners_with_diversity_strategies_simulate(data):
         ).fit(X, y)
         picked = np.concatenate([r["indices"] for r in learner.history_])
         assert np.unique(picked).shape == (40,)
+
+
+# -- DiverseUncertainty (ranked batch) and diverse_batch_query -----------------
+
+
+class GivenProba:
+    """A model with fixed probabilities: row i of X carries its own in columns 1:."""
+
+    def predict_proba(self, X):
+        return np.asarray(X)[:, 1:]
+
+
+def _reference_ranked_batch(points, uncertainty, labeled, weight, n):
+    chosen = []
+    for _ in range(n):
+        scores = []
+        for i in range(len(points)):
+            if i in chosen:
+                scores.append(-np.inf)
+                continue
+            others = [*labeled, *[points[c] for c in chosen]]
+            distance = min(np.linalg.norm(points[i] - o) for o in others)
+            scores.append(
+                weight * (1 - 1 / (1 + distance)) + (1 - weight) * uncertainty[i]
+            )
+        chosen.append(int(np.argmax(scores)))
+    return chosen
+
+
+@pytest.mark.parametrize("weight", [0.25, 0.5, 0.9])
+def test_ranked_batch_matches_a_hand_computation(weight):
+    rng = np.random.RandomState(0)
+    proba = rng.dirichlet(np.ones(3), size=15)
+    position = rng.rand(15, 1) * 4
+    X = np.hstack([position, proba])  # embedding = raw features = all columns
+    labeled = X[:2]
+    picks = DiverseUncertainty(diversity_weight=weight, embed=lambda m, X: X).select(
+        GivenProba(), X, 5, X_labeled=labeled, random_state=0
+    )
+    entropy = -(proba * np.log(proba)).sum(1) / np.log(3)
+    assert picks.tolist() == _reference_ranked_batch(
+        X, entropy, list(labeled), weight, 5
+    )
+
+
+@pytest.mark.parametrize("measure", ["entropy", "margin", "least_confidence"])
+def test_zero_diversity_weight_is_uncertainty_top_k(data, measure):
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    picks = DiverseUncertainty(diversity_weight=0.0, measure=measure).select(
+        model, X[40:], 15, random_state=0
+    )
+    expected = UncertaintySampling(acquisition_fn=measure).select(
+        model, X[40:], 15, random_state=0
+    )
+    np.testing.assert_array_equal(picks, expected)
+
+
+def test_full_diversity_weight_is_farthest_first_like_coreset(data):
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    picks = DiverseUncertainty(diversity_weight=1.0).select(
+        model, X[40:], 10, X_labeled=X[:40], random_state=0
+    )
+    coreset = CoreSet().select(model, X[40:], 10, X_labeled=X[:40], random_state=0)
+    np.testing.assert_array_equal(picks, coreset)
+
+
+def test_a_diverse_batch_of_copies_has_no_two_copies(data):
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    pool = np.repeat(X[40:80], 10, axis=0)
+    picks = DiverseUncertainty().select(
+        model, pool, 10, X_labeled=X[:40], random_state=0
+    )
+    assert len(set(picks // 10)) == 10
+    # Top-k uncertainty, by contrast, takes the ten copies of the most uncertain.
+    top = DiverseUncertainty(diversity_weight=0.0).select(
+        model, pool, 10, random_state=0
+    )
+    assert len(set(top // 10)) == 1
+
+
+def test_the_guide_call_and_bad_weights(data):
+    from skactive import diverse_batch_query
+
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    indices = diverse_batch_query(model, X[40:], n_samples=100, diversity_weight=0.5)
+    assert indices.shape == (100,) and np.unique(indices).shape == (100,)
+    for weight in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="diversity_weight"):
+            diverse_batch_query(model, X[40:], n_samples=5, diversity_weight=weight)
+    with pytest.raises(ValueError, match="n_samples"):
+        diverse_batch_query(model, X[40:], n_samples=0)
+    whole = diverse_batch_query(model, X[40:50], n_samples=100)
+    assert sorted(whole.tolist()) == list(range(10))
+
+
+def test_ranked_batch_on_constant_features_gives_unique_picks():
+    X = np.ones((30, 4))
+    model = LogisticRegression().fit(np.vstack([X[:5], -X[:5]]), [0] * 5 + [1] * 5)
+    picks = DiverseUncertainty().select(model, X, 12, X_labeled=X[:3], random_state=0)
+    assert picks.shape == (12,) and np.unique(picks).shape == (12,)

@@ -15,7 +15,12 @@ from skactive.strategies.bayesian import (
     VariationRatios,
 )
 from skactive.strategies.cold_start import KMeansSampling
-from skactive.strategies.diversity import BADGE, CoreSet
+from skactive.strategies.diversity import (
+    BADGE,
+    CoreSet,
+    DiverseUncertainty,
+    diverse_batch_query,
+)
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
@@ -26,6 +31,7 @@ __all__ = [
     "BALDAcquisition",
     "BatchBALD",
     "CoreSet",
+    "DiverseUncertainty",
     "KMeansSampling",
     "MeanStd",
     "QueryByCommittee",
@@ -34,5 +40,6 @@ __all__ = [
     "StochasticBatch",
     "UncertaintySampling",
     "VariationRatios",
+    "diverse_batch_query",
     "top_k",
 ]

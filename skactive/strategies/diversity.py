@@ -7,17 +7,24 @@ Both read the model through :mod:`skactive.models`: ``CoreSet`` through
 ``n_rows ** 2`` or ``n_rows * n_classes * n_dimensions`` is ever built.
 """
 
+from numbers import Real
 from typing import ClassVar
 
 import numpy as np
 from sklearn.metrics import pairwise_distances_argmin_min
 
+from skactive.acquisition import (
+    entropy_acquisition,
+    least_confidence_acquisition,
+    margin_acquisition,
+)
 from skactive.models import embed as default_embed
-from skactive.models import gradient_embedding_factors
-from skactive.strategies._base import QueryStrategy
+from skactive.models import gradient_embedding_factors, predict_proba
+from skactive.strategies._base import QueryStrategy, _validate_n_samples, top_k
+from skactive.utils._compat import Interval, StrOptions
 from skactive.utils._rows import iter_row_chunks, n_rows
 
-__all__ = ["BADGE", "CoreSet"]
+__all__ = ["BADGE", "CoreSet", "DiverseUncertainty", "diverse_batch_query"]
 
 
 def _stack(parts):
@@ -28,6 +35,147 @@ def _random_argmax(values, rng):
     """Position of the largest value, ties broken at random."""
     best = np.flatnonzero(values == values.max())
     return int(best[0] if best.shape[0] == 1 else rng.choice(best))
+
+
+def _nearest_squared_distances(points, centers):
+    """Squared distance of each point to its nearest center (chunked by sklearn)."""
+    _, distances = pairwise_distances_argmin_min(points, centers)
+    return distances.astype(np.float64) ** 2
+
+
+def _normalized_uncertainty(proba, measure):
+    """Uncertainty in [0, 1], higher = more uncertain, for each measure."""
+    n_classes = proba.shape[1]
+    if n_classes < 2:
+        return np.zeros(proba.shape[0])
+    if measure == "entropy":
+        return entropy_acquisition(proba) / np.log(n_classes)
+    if measure == "margin":
+        return 1.0 - margin_acquisition(proba)
+    top = least_confidence_acquisition(proba)
+    return (1.0 - top) * n_classes / (n_classes - 1)
+
+
+class DiverseUncertainty(QueryStrategy):
+    """Ranked batch: each pick trades uncertainty against similarity to the batch.
+
+    Cardoso et al. (2017), the ``uncertainty_batch_sampling`` of modAL. The batch
+    is built greedily; each pick maximizes
+
+    ``diversity_weight * (1 - similarity) + (1 - diversity_weight) * uncertainty``
+
+    where ``similarity = 1 / (1 + d)`` with ``d`` the Euclidean distance, in the
+    space of :func:`~skactive.models.embed`, to the nearest labeled or already
+    chosen sample, and ``uncertainty`` is normalized to [0, 1]. Distances are
+    updated incrementally: one pass over the pool per pick.
+
+    Parameters
+    ----------
+    estimator : fitted model or None, default=None
+        For standalone use; inside an ActiveLearner leave it None.
+    diversity_weight : float in [0, 1], default=0.5
+        0 is uncertainty top-k; 1 ignores uncertainty (farthest-first traversal).
+    measure : {"entropy", "margin", "least_confidence"}, default="entropy"
+        The uncertainty: entropy over ``log(n_classes)``, one minus the margin, or
+        the normalized least confidence.
+    embed : callable or None, default=None
+        ``embed(model, X) -> (n_rows, n_dimensions)``; None uses
+        :func:`skactive.models.embed`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.strategies import DiverseUncertainty
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> DiverseUncertainty(model).query(X, n_samples=5, random_state=0).shape
+    (5,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "diversity_weight": [Interval(Real, 0, 1, closed="both")],
+        "measure": [StrOptions({"entropy", "margin", "least_confidence"})],
+        "embed": [callable, None],
+    }
+    _per_sample_scores = False
+
+    def __init__(
+        self, estimator=None, diversity_weight=0.5, measure="entropy", embed=None
+    ):
+        self.estimator = estimator
+        self.diversity_weight = diversity_weight
+        self.measure = measure
+        self.embed = embed
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        uncertainty = _stack(
+            [
+                _normalized_uncertainty(predict_proba(model, chunk), self.measure)
+                for _, chunk in iter_row_chunks(X)
+            ]
+        ).astype(np.float64)
+        weight = float(self.diversity_weight)
+        if weight == 0:
+            return top_k(uncertainty, n_samples, rng)
+        function = self.embed or default_embed
+        points = _stack([function(model, chunk) for _, chunk in iter_row_chunks(X)])
+        if X_labeled is not None and n_rows(X_labeled) > 0:
+            centers = _stack(
+                [function(model, chunk) for _, chunk in iter_row_chunks(X_labeled)]
+            )
+            nearest = _nearest_squared_distances(points, centers)
+        else:
+            nearest = np.full(points.shape[0], np.inf)
+        squared_norms = np.einsum("ij,ij->i", points, points, dtype=np.float64)
+        base = (1 - weight) * uncertainty
+        chosen = []
+        for _ in range(min(n_samples, points.shape[0])):
+            dissimilarity = 1.0 - 1.0 / (1.0 + np.sqrt(nearest))  # 1 at infinity
+            score = base + weight * dissimilarity
+            score[chosen] = -np.inf
+            pick = _random_argmax(score, rng)
+            chosen.append(pick)
+            to_pick = squared_norms + squared_norms[pick] - 2 * (points @ points[pick])
+            np.minimum(nearest, np.maximum(to_pick, 0), out=nearest)
+        return np.asarray(chosen, dtype=np.int64)
+
+
+def diverse_batch_query(model, pool, n_samples=100, diversity_weight=0.5):
+    """Indices of a diverse batch of uncertain samples (the user's guide's call).
+
+    ``DiverseUncertainty(model, diversity_weight=diversity_weight).query(pool,
+    n_samples=n_samples)``: see :class:`DiverseUncertainty`.
+
+    Parameters
+    ----------
+    model : fitted classifier, skorch net or torch.nn.Module
+        The model.
+    pool : array-like, sparse matrix, DataFrame or torch.Tensor
+        The unlabeled samples.
+    n_samples : int, default=100
+        Batch size.
+    diversity_weight : float in [0, 1], default=0.5
+        0 is uncertainty top-k; 1 ignores uncertainty.
+
+    Returns
+    -------
+    indices : ndarray of shape (min(n_samples, len(pool)),), int64
+        Positions in ``pool``, in the order picked.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> diverse_batch_query(model, X, n_samples=4).shape
+    (4,)
+    """
+    n_samples = _validate_n_samples(n_samples)
+    strategy = DiverseUncertainty(model, diversity_weight=diversity_weight)
+    return strategy.query(pool, n_samples=n_samples)
 
 
 class CoreSet(QueryStrategy):
@@ -76,8 +224,7 @@ class CoreSet(QueryStrategy):
         n_samples = min(n_samples, points.shape[0])
         if X_labeled is not None and n_rows(X_labeled) > 0:
             centers = self._embedding(model, X_labeled)
-            _, distances = pairwise_distances_argmin_min(points, centers)
-            nearest = distances.astype(np.float64) ** 2
+            nearest = _nearest_squared_distances(points, centers)
         else:
             nearest = np.full(points.shape[0], np.inf)
         squared_norms = np.einsum("ij,ij->i", points, points, dtype=np.float64)
