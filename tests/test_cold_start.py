@@ -154,3 +154,76 @@ def test_unknown_initial_strategy_is_refused(digits):
     X, y = digits
     with pytest.raises(ValueError, match="'initial_strategy' parameter"):
         _sim("cluster").fit(X, y)
+
+
+# -- TypiClust ------------------------------------------------------------------
+
+
+def _blobs_with_outliers(seed=0):
+    """Three tight blobs far apart, each with a few far-flung members."""
+    rng = np.random.RandomState(seed)
+    centers = np.array([[0.0, 0.0], [30.0, 0.0], [0.0, 30.0]])
+    core = np.repeat(centers, 40, axis=0) + rng.normal(scale=0.5, size=(120, 2))
+    outliers = np.repeat(centers, 3, axis=0) + rng.normal(scale=4.0, size=(9, 2))
+    return np.vstack([core, outliers]), np.r_[
+        np.repeat([0, 1, 2], 40), np.repeat([0, 1, 2], 3)
+    ]
+
+
+def test_typiclust_takes_the_most_typical_sample_of_each_cluster():
+    from sklearn.neighbors import NearestNeighbors
+
+    from skactive.strategies import TypiClust
+
+    X, blob = _blobs_with_outliers()
+    picks = TypiClust(k_neighbors=10).select(None, X, 3, random_state=0)
+    assert sorted(blob[picks]) == [0, 1, 2]
+    for pick in picks:
+        members = np.flatnonzero(blob == blob[pick])
+        distances, _ = (
+            NearestNeighbors(n_neighbors=11).fit(X[members]).kneighbors(X[members])
+        )
+        atypical = distances[:, 1:].mean(axis=1)
+        assert X[pick].tolist() == X[members[np.argmin(atypical)]].tolist()
+
+
+def test_typiclust_starts_with_the_clusters_no_label_covers():
+    from skactive.strategies import TypiClust
+
+    X, blob = _blobs_with_outliers(1)
+    labeled = X[blob == 0][:2]
+    picks = TypiClust().select(None, X, 2, X_labeled=labeled, random_state=0)
+    assert sorted(blob[picks]) == [1, 2]
+
+
+def test_typiclust_is_a_cold_start_and_ranks_the_whole_pool():
+    from sklearn.linear_model import LogisticRegression
+
+    from skactive import ActiveLearner
+    from skactive.strategies import TypiClust
+
+    X, blob = _blobs_with_outliers(2)
+    learner = ActiveLearner(
+        LogisticRegression(),
+        budget=12,
+        batch_size=3,
+        n_initial=3,
+        initial_strategy=TypiClust(),
+        random_state=0,
+    ).fit(X, blob)
+    assert sorted(blob[learner.history_[0]["indices"]]) == [0, 1, 2]
+    whole = TypiClust().select(None, X[:20], 50, random_state=0)
+    assert sorted(whole.tolist()) == list(range(20))
+
+
+def test_typiclust_on_constant_features_gives_unique_picks():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skactive.strategies import TypiClust
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        picks = TypiClust().select(None, np.ones((25, 3)), 8, random_state=0)
+    assert picks.shape == (8,) and np.unique(picks).shape == (8,)

@@ -26,6 +26,7 @@ from skactive.strategies import (
     MeanStd,
     QueryByCommittee,
     StochasticBatch,
+    TypiClust,
     VariationRatios,
 )
 
@@ -95,6 +96,7 @@ STRATEGIES = [
     BADGE(),
     DiverseUncertainty(),
     DiverseUncertainty(diversity_weight=1.0, measure="margin"),
+    TypiClust(),
 ]
 # Strategies reading samples of the model get a forest, and also a net with
 # dropout; the others a logistic regression.

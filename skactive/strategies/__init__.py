@@ -14,7 +14,7 @@ from skactive.strategies.bayesian import (
     QueryByCommittee,
     VariationRatios,
 )
-from skactive.strategies.cold_start import KMeansSampling
+from skactive.strategies.cold_start import KMeansSampling, TypiClust
 from skactive.strategies.diversity import (
     BADGE,
     CoreSet,
@@ -38,6 +38,7 @@ __all__ = [
     "QueryStrategy",
     "RandomSampling",
     "StochasticBatch",
+    "TypiClust",
     "UncertaintySampling",
     "VariationRatios",
     "diverse_batch_query",

@@ -12,12 +12,14 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.neighbors import NearestNeighbors
 
+from skactive.models import embed
 from skactive.strategies._base import QueryStrategy
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils._rows import iter_row_chunks, n_rows
 
-__all__ = ["KMeansSampling"]
+__all__ = ["KMeansSampling", "TypiClust"]
 
 # Above this many rows the "auto" algorithm switches to MiniBatchKMeans, whose
 # cost does not grow with the pool (measured: KMeans on 1e5 x 64 with k=100 takes
@@ -86,16 +88,8 @@ class KMeansSampling(QueryStrategy):
     def _select(self, model, X, n_samples, X_labeled, rng):
         n = n_rows(X)
         n_clusters = min(n_samples if self.n_clusters is None else self.n_clusters, n)
-        minibatch = self.algorithm == "minibatch" or (
-            self.algorithm == "auto" and n > _MINIBATCH_ROWS
-        )
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        if minibatch:
-            kmeans = MiniBatchKMeans(n_clusters, random_state=seed, n_init=3)
-        else:
-            kmeans = KMeans(n_clusters, random_state=seed, n_init=1)
-        labels = kmeans.fit(_features(X)).labels_
-        centers = kmeans.cluster_centers_
+        kmeans = _fit_kmeans(_features(X), n_clusters, self.algorithm, rng)
+        labels, centers = kmeans.labels_, kmeans.cluster_centers_
         # Squared distance of each sample to its own centroid, chunk by chunk.
         distance = np.empty(n)
         for start, chunk in iter_row_chunks(X):
@@ -108,6 +102,101 @@ class KMeansSampling(QueryStrategy):
         rank = _rank_within(labels, counts, np.lexsort((distance, labels)))
         order = np.lexsort((rng.random_sample(n), distance, -counts[labels], rank))
         return order[: min(n_samples, n)].astype(np.int64)
+
+
+def _fit_kmeans(features, n_clusters, algorithm, rng):
+    """k-means (mini-batch above 10,000 rows with "auto"), seeded from ``rng``."""
+    minibatch = algorithm == "minibatch" or (
+        algorithm == "auto" and features.shape[0] > _MINIBATCH_ROWS
+    )
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    if minibatch:
+        kmeans = MiniBatchKMeans(n_clusters, random_state=seed, n_init=3)
+    else:
+        kmeans = KMeans(n_clusters, random_state=seed, n_init=1)
+    return kmeans.fit(features)
+
+
+class TypiClust(QueryStrategy):
+    """TypiClust: the most typical sample of each of the largest uncovered clusters.
+
+    Hacohen et al. (2022) show that with very few labels, typical samples teach
+    more than uncertain ones. The pool is clustered by k-means into
+    ``n_labeled + n_samples`` clusters (or ``n_clusters``); clusters holding no
+    labeled sample come first, the largest first, and from each the most typical
+    sample is taken: the one with the smallest mean distance to its
+    ``k_neighbors`` nearest neighbours in its cluster. A larger batch continues
+    with each cluster's next most typical sample. Label-free: it reads only
+    features (the model's embedding when a model is given), so it serves as a
+    cold start, ``ActiveLearner(initial_strategy=TypiClust())``.
+
+    Parameters
+    ----------
+    n_clusters : int or None, default=None
+        Clusters to form; None uses the labeled count plus the batch size.
+    k_neighbors : int, default=20
+        Neighbours whose mean distance measures typicality (fewer in clusters
+        that are smaller).
+    algorithm : {"auto", "kmeans", "minibatch"}, default="auto"
+        As in :class:`KMeansSampling`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skactive.strategies import TypiClust
+    >>> X = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)]
+    >>> X += np.random.RandomState(0).normal(scale=0.5, size=X.shape)
+    >>> picked = TypiClust().query(X, n_samples=2, random_state=0)
+    >>> sorted(X[picked, 0].round())  # the core of each blob
+    [np.float64(0.0), np.float64(10.0)]
+    """
+
+    _needs_model = False
+    _per_sample_scores = False
+    _parameter_constraints: ClassVar[dict] = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "k_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "algorithm": [StrOptions({"auto", "kmeans", "minibatch"})],
+    }
+
+    def __init__(self, n_clusters=None, k_neighbors=20, algorithm="auto"):
+        self.n_clusters = n_clusters
+        self.k_neighbors = k_neighbors
+        self.algorithm = algorithm
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        n = n_rows(X)
+        n_labeled = 0 if X_labeled is None else n_rows(X_labeled)
+        n_clusters = self.n_clusters or n_labeled + n_samples
+        n_clusters = min(n_clusters, n)
+        features = _dense(embed(model, X))
+        kmeans = _fit_kmeans(features, n_clusters, self.algorithm, rng)
+        labels = kmeans.labels_
+        counts = np.bincount(labels, minlength=n_clusters)
+        covered = np.zeros(n_clusters, dtype=bool)
+        if n_labeled:
+            covered[kmeans.predict(_dense(embed(model, X_labeled)))] = True
+        atypical = _atypicality(features, labels, counts, self.k_neighbors)
+        rank = _rank_within(labels, counts, np.lexsort((atypical, labels)))
+        order = np.lexsort(
+            (rng.random_sample(n), atypical, -counts[labels], covered[labels], rank)
+        )
+        return order[: min(n_samples, n)].astype(np.int64)
+
+
+def _atypicality(features, labels, counts, k_neighbors):
+    """Mean distance of each sample to its nearest neighbours in its cluster
+    (the inverse of TypiClust's typicality; a lone sample gets infinity)."""
+    atypical = np.full(labels.shape[0], np.inf)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    for cluster in np.flatnonzero(counts > 1):  # a loop over clusters, not samples
+        members = order[bounds[cluster] : bounds[cluster + 1]]
+        k = min(k_neighbors, members.shape[0] - 1)
+        neighbors = NearestNeighbors(n_neighbors=k + 1).fit(features[members])
+        distances, _ = neighbors.kneighbors(features[members])
+        atypical[members] = distances[:, 1:].mean(axis=1)  # skip the sample itself
+    return atypical
 
 
 def _rank_within(groups, counts, grouped):
