@@ -292,3 +292,21 @@ def test_ranked_batch_on_constant_features_gives_unique_picks():
     model = LogisticRegression().fit(np.vstack([X[:5], -X[:5]]), [0] * 5 + [1] * 5)
     picks = DiverseUncertainty().select(model, X, 12, X_labeled=X[:3], random_state=0)
     assert picks.shape == (12,) and np.unique(picks).shape == (12,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_distances_match_scikit_learn(dtype):
+    from sklearn.metrics import pairwise_distances_argmin_min
+
+    from skactive.strategies import diversity
+
+    rng = np.random.RandomState(0)
+    points, centers = rng.randn(3000, 7).astype(dtype), rng.randn(40, 7).astype(dtype)
+    _, expected = pairwise_distances_argmin_min(points, centers)
+    old = diversity._PAIRWISE_FLOATS
+    try:
+        diversity._PAIRWISE_FLOATS = 40 * 700  # several blocks
+        nearest = diversity._nearest_squared_distances(points, centers)
+    finally:
+        diversity._PAIRWISE_FLOATS = old
+    np.testing.assert_allclose(nearest, expected**2, rtol=1e-4, atol=1e-4)
