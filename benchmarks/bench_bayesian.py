@@ -30,12 +30,10 @@ Peers: bash benchmarks/install_peers.sh.
 
 import argparse
 import gc
-import multiprocessing
 import os
 import platform
 import resource
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -45,6 +43,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # batchbald_redux's progress bars
 import numpy as np
 import sklearn
 import torch
+from _measure import PeakMemory, run_in_process
 
 RESULTS = Path(__file__).resolve().parent / "results"
 K = 20
@@ -73,38 +72,6 @@ def train_net(X, y):
 
     net = TorchMLPClassifier(HIDDEN, dropout=0.5, max_epochs=30, random_state=0)
     return net.fit(X, y)
-
-
-# -- memory --------------------------------------------------------------------
-
-
-def _rss_bytes():
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-class PeakMemory:
-    """Peak resident set during a block, above the resident set before it."""
-
-    def __enter__(self):
-        gc.collect()
-        self.before = _rss_bytes()
-        self.peak = self.before
-        self._running = True
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self):
-        while self._running:
-            self.peak = max(self.peak, _rss_bytes())
-            time.sleep(0.002)
-
-    def __exit__(self, *exc):
-        self._running = False
-        self._thread.join()
-        self.peak = max(self.peak, _rss_bytes())
-        self.extra_mib = (self.peak - self.before) / 2**20
 
 
 # -- part 1: BALD on 1e5 rows ----------------------------------------------------
@@ -167,7 +134,6 @@ def part_bald(n_pool=100_000, repeats=2):
     net = train_net(X, y)
     import pickle
 
-    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "case.pkl")
         with open(path, "wb") as handle:
@@ -175,11 +141,7 @@ def part_bald(n_pool=100_000, repeats=2):
         rows = {}
         for _ in range(repeats):
             for case in ("floor", "skactive BALD", "baal BALD"):
-                queue = context.Queue()
-                process = context.Process(target=_bald_case, args=(case, path, queue))
-                process.start()
-                result = queue.get()
-                process.join()
+                result = run_in_process(_bald_case, (case, path))
                 rows.setdefault(case, []).append(result)
                 print(case, result, flush=True)
     floor = min(t for t, _ in rows["floor"])
