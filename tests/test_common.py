@@ -20,6 +20,7 @@ from skactive.strategies import (
     BADGE,
     BALD,
     BatchBALD,
+    ClusterMargin,
     CoreSet,
     DiverseUncertainty,
     KMeansSampling,
@@ -97,6 +98,7 @@ STRATEGIES = [
     DiverseUncertainty(),
     DiverseUncertainty(diversity_weight=1.0, measure="margin"),
     TypiClust(),
+    ClusterMargin(),
 ]
 # Strategies reading samples of the model get a forest, and also a net with
 # dropout; the others a logistic regression.

@@ -310,3 +310,38 @@ def test_nearest_distances_match_scikit_learn(dtype):
     finally:
         diversity._PAIRWISE_FLOATS = old
     np.testing.assert_allclose(nearest, expected**2, rtol=1e-4, atol=1e-4)
+
+
+# -- ClusterMargin --------------------------------------------------------------
+
+
+def test_cluster_margin_takes_one_low_margin_sample_per_cluster(data):
+    from skactive.acquisition import margin_acquisition
+    from skactive.strategies import ClusterMargin
+
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    pool = X[40:]
+    picks = ClusterMargin(candidate_factor=4).select(model, pool, 10, random_state=0)
+    margin = margin_acquisition(model.predict_proba(pool))
+    candidates = np.argsort(margin)[:40]
+    assert picks.shape == (10,) and set(picks) <= set(candidates)
+    only_margin = ClusterMargin(candidate_factor=1).select(
+        model, pool, 10, random_state=0
+    )
+    np.testing.assert_array_equal(
+        only_margin,
+        UncertaintySampling(acquisition_fn="margin").select(
+            model, pool, 10, random_state=0
+        ),
+    )
+
+
+def test_cluster_margin_never_takes_two_copies(data):
+    from skactive.strategies import ClusterMargin
+
+    X, y = data
+    model = LogisticRegression(max_iter=1000).fit(X[:40], y[:40])
+    pool = np.repeat(X[40:100], 10, axis=0)
+    picks = ClusterMargin().select(model, pool, 10, random_state=0)
+    assert len(set(picks // 10)) == 10

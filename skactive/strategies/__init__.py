@@ -17,6 +17,7 @@ from skactive.strategies.bayesian import (
 from skactive.strategies.cold_start import KMeansSampling, TypiClust
 from skactive.strategies.diversity import (
     BADGE,
+    ClusterMargin,
     CoreSet,
     DiverseUncertainty,
     diverse_batch_query,
@@ -30,6 +31,7 @@ __all__ = [
     "BALD",
     "BALDAcquisition",
     "BatchBALD",
+    "ClusterMargin",
     "CoreSet",
     "DiverseUncertainty",
     "KMeansSampling",

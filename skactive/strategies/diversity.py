@@ -7,10 +7,11 @@ Both read the model through :mod:`skactive.models`: ``CoreSet`` through
 ``n_rows ** 2`` or ``n_rows * n_classes * n_dimensions`` is ever built.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+from sklearn.cluster import AgglomerativeClustering
 
 from skactive.acquisition import (
     entropy_acquisition,
@@ -21,9 +22,15 @@ from skactive.models import embed as default_embed
 from skactive.models import gradient_embedding_factors, predict_proba
 from skactive.strategies._base import QueryStrategy, _validate_n_samples, top_k
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import iter_row_chunks, n_rows
+from skactive.utils._rows import iter_row_chunks, n_rows, take_rows
 
-__all__ = ["BADGE", "CoreSet", "DiverseUncertainty", "diverse_batch_query"]
+__all__ = [
+    "BADGE",
+    "ClusterMargin",
+    "CoreSet",
+    "DiverseUncertainty",
+    "diverse_batch_query",
+]
 
 
 # Floats in one block of point-to-center distances: 4 Mi, 16 MiB in float32.
@@ -349,3 +356,75 @@ def _kmeans_plus_plus(residual, features, n_samples, rng):
         else:
             remaining = np.setdiff1d(np.arange(n_total), chosen)
             chosen.append(int(rng.choice(remaining)))
+
+
+class ClusterMargin(QueryStrategy):
+    """Cluster-Margin (Citovsky et al. 2021): the least certain samples, spread
+    over clusters.
+
+    The ``candidate_factor * n_samples`` samples of smallest margin are clustered
+    (agglomerative, average linkage, one cluster per sample to query, in the space
+    of :func:`~skactive.models.embed`); the batch then takes one sample per
+    cluster, smallest clusters first and the smallest margin within each, round
+    robin until full. Margin keeps the batch informative; the clusters keep it
+    from piling onto one region. The paper clusters the whole pool once; here
+    only the candidates are clustered, at each query, so the strategy keeps no
+    state and costs ``O((candidate_factor * n_samples) ** 2)`` beyond one pass.
+
+    Parameters
+    ----------
+    estimator : fitted model or None, default=None
+        For standalone use; inside an ActiveLearner leave it None.
+    candidate_factor : int, default=10
+        Candidates per sample to query (the paper's ``k_m``).
+    embed : callable or None, default=None
+        ``embed(model, X) -> (n_rows, n_dimensions)``; None uses
+        :func:`skactive.models.embed`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.strategies import ClusterMargin
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> ClusterMargin(model).query(X, n_samples=5, random_state=0).shape
+    (5,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": "no_validation",
+        "candidate_factor": [Interval(Integral, 1, None, closed="left")],
+        "embed": [callable, None],
+    }
+    _per_sample_scores = False
+
+    def __init__(self, estimator=None, candidate_factor=10, embed=None):
+        self.estimator = estimator
+        self.candidate_factor = candidate_factor
+        self.embed = embed
+
+    def _select(self, model, X, n_samples, X_labeled, rng):
+        margin = _stack(
+            [
+                margin_acquisition(predict_proba(model, chunk))
+                for _, chunk in iter_row_chunks(X)
+            ]
+        ).astype(np.float64)
+        n_samples = min(n_samples, margin.shape[0])
+        candidates = top_k(-margin, self.candidate_factor * n_samples, rng)
+        if candidates.shape[0] <= n_samples:
+            return candidates
+        function = self.embed or default_embed
+        points = np.asarray(function(model, take_rows(X, candidates)), dtype=np.float64)
+        labels = (
+            AgglomerativeClustering(n_samples, linkage="average").fit(points).labels_
+        )
+        counts = np.bincount(labels, minlength=n_samples)
+        # Candidates are in margin order, so the rank within a cluster is by margin.
+        rank = np.empty(candidates.shape[0], dtype=np.int64)
+        for cluster in range(n_samples):  # a loop over clusters, not samples
+            members = np.flatnonzero(labels == cluster)
+            rank[members] = np.arange(members.shape[0])
+        order = np.lexsort((rng.random_sample(labels.shape[0]), counts[labels], rank))
+        return candidates[order[:n_samples]]
