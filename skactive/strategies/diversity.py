@@ -323,7 +323,9 @@ class BADGE(QueryStrategy):
             for _, chunk in iter_row_chunks(X)
         ]
         residual = _stack([r for r, _ in parts])
-        features = _stack([np.asarray(h, dtype=np.float64) for _, h in parts])
+        # The features keep their precision (float32 from nets and float32 input):
+        # they are the large factor, read once per pick.
+        features = _stack([np.asarray(h) for _, h in parts])
         return _kmeans_plus_plus(residual, features, n_samples, rng)
 
 
