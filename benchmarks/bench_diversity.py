@@ -200,6 +200,7 @@ def part_curves(repeats=5, n_jobs=2):
         BADGE,
         CoreSet,
         DiverseUncertainty,
+        RandomSampling,
         TypiClust,
         UncertaintySampling,
     )
@@ -220,7 +221,7 @@ def part_curves(repeats=5, n_jobs=2):
             "CoreSet": CoreSet(),
             "BADGE": BADGE(),
             "random, TypiClust start": clone(learner).set_params(
-                initial_strategy=TypiClust()
+                query_strategy=RandomSampling(), initial_strategy=TypiClust()
             ),
             "BADGE, TypiClust start": clone(learner).set_params(
                 query_strategy=BADGE(), initial_strategy=TypiClust()
