@@ -37,6 +37,21 @@ __all__ = [
 _PAIRWISE_FLOATS = 2**22
 
 
+def _over_chunks(function, X):
+    """``function(chunk)`` for consecutive row chunks of ``X``, stacked."""
+    return _stack([function(chunk) for _, chunk in iter_row_chunks(X)])
+
+
+def _embed_with_labeled(function, model, X, X_labeled):
+    """Embeddings of the pool and each one's squared distance to the nearest
+    labeled sample (infinity without labeled samples)."""
+    points = _over_chunks(lambda chunk: function(model, chunk), X)
+    if X_labeled is None or n_rows(X_labeled) == 0:
+        return points, np.full(points.shape[0], np.inf)
+    centers = _over_chunks(lambda chunk: function(model, chunk), X_labeled)
+    return points, _nearest_squared_distances(points, centers)
+
+
 def _stack(parts):
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
@@ -149,24 +164,18 @@ class DiverseUncertainty(QueryStrategy):
         self.embed = embed
 
     def _select(self, model, X, n_samples, X_labeled, rng):
-        uncertainty = _stack(
-            [
-                _normalized_uncertainty(predict_proba(model, chunk), self.measure)
-                for _, chunk in iter_row_chunks(X)
-            ]
+        uncertainty = _over_chunks(
+            lambda chunk: _normalized_uncertainty(
+                predict_proba(model, chunk), self.measure
+            ),
+            X,
         ).astype(np.float64)
         weight = float(self.diversity_weight)
         if weight == 0:
             return top_k(uncertainty, n_samples, rng)
-        function = self.embed or default_embed
-        points = _stack([function(model, chunk) for _, chunk in iter_row_chunks(X)])
-        if X_labeled is not None and n_rows(X_labeled) > 0:
-            centers = _stack(
-                [function(model, chunk) for _, chunk in iter_row_chunks(X_labeled)]
-            )
-            nearest = _nearest_squared_distances(points, centers)
-        else:
-            nearest = np.full(points.shape[0], np.inf)
+        points, nearest = _embed_with_labeled(
+            self.embed or default_embed, model, X, X_labeled
+        )
         squared_norms = np.einsum("ij,ij->i", points, points)
         base = (1 - weight) * uncertainty
         chosen = []
@@ -253,18 +262,11 @@ class CoreSet(QueryStrategy):
         self.estimator = estimator
         self.embed = embed
 
-    def _embedding(self, model, X):
-        function = self.embed or default_embed
-        return _stack([function(model, chunk) for _, chunk in iter_row_chunks(X)])
-
     def _select(self, model, X, n_samples, X_labeled, rng):
-        points = self._embedding(model, X)
+        points, nearest = _embed_with_labeled(
+            self.embed or default_embed, model, X, X_labeled
+        )
         n_samples = min(n_samples, points.shape[0])
-        if X_labeled is not None and n_rows(X_labeled) > 0:
-            centers = self._embedding(model, X_labeled)
-            nearest = _nearest_squared_distances(points, centers)
-        else:
-            nearest = np.full(points.shape[0], np.inf)
         squared_norms = np.einsum("ij,ij->i", points, points)
         chosen = []
         for _ in range(n_samples):
@@ -407,11 +409,8 @@ class ClusterMargin(QueryStrategy):
         self.embed = embed
 
     def _select(self, model, X, n_samples, X_labeled, rng):
-        margin = _stack(
-            [
-                margin_acquisition(predict_proba(model, chunk))
-                for _, chunk in iter_row_chunks(X)
-            ]
+        margin = _over_chunks(
+            lambda chunk: margin_acquisition(predict_proba(model, chunk)), X
         ).astype(np.float64)
         n_samples = min(n_samples, margin.shape[0])
         candidates = top_k(-margin, self.candidate_factor * n_samples, rng)
