@@ -14,7 +14,13 @@ from sklearn.preprocessing import StandardScaler
 from skactive import ActiveLearner
 from skactive.models import embed, gradient_embedding_factors
 from skactive.nets import TorchMLPClassifier
-from skactive.strategies import BADGE, CoreSet, DiverseUncertainty, UncertaintySampling
+from skactive.strategies import (
+    BADGE,
+    CoreSet,
+    DiverseUncertainty,
+    UncertaintySampling,
+    diversity,
+)
 from skactive.strategies.diversity import _kmeans_plus_plus
 
 
@@ -88,19 +94,37 @@ def test_linear_factors_give_the_log_loss_gradient_with_the_intercept(data):
         )
 
 
-def _reference_badge(residual, features, n, rng):
-    """k-means++ on the materialized n x (C * D) gradient embedding."""
+def _reference_badge(residual, features, n, rng, patience=diversity._PATIENCE):
+    """BADGE's lazy k-means++ on the materialized n x (C * D) gradient embedding,
+    one row and one center at a time."""
     g = (residual[:, :, None] * features[:, None, :]).reshape(len(residual), -1)
     norms = (g**2).sum(1)
     best = np.flatnonzero(norms == norms.max())
     chosen = [int(best[0] if len(best) == 1 else rng.choice(best))]
-    nearest = np.full(len(g), np.inf)
-    while True:
-        nearest = np.minimum(nearest, ((g - g[chosen[-1]]) ** 2).sum(1))
-        nearest[chosen] = 0
-        if len(chosen) == n:
-            return chosen
-        chosen.append(int(rng.choice(len(g), p=nearest / nearest.sum())))
+    bound = ((g - g[chosen[0]]) ** 2).sum(1)
+    seen = 1
+    while len(chosen) < n:
+        bound[chosen[-1]] = 0.0
+        rejected = 0
+        while True:
+            cumulative = np.cumsum(bound)
+            target = rng.random_sample() * cumulative[-1]
+            pick = int(np.searchsorted(cumulative, target, "right"))
+            if seen == len(chosen):
+                break
+            exact = min(
+                [bound[pick]] + [((g[pick] - g[c]) ** 2).sum() for c in chosen[seen:]]
+            )
+            if rng.random_sample() * bound[pick] < exact:
+                break
+            bound[pick] = exact
+            rejected += 1
+            if rejected == patience:
+                for c in chosen[seen:]:
+                    bound = np.minimum(bound, ((g - g[c]) ** 2).sum(1))
+                seen = len(chosen)
+        chosen.append(pick)
+    return chosen
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -119,6 +143,83 @@ def test_badge_selects_what_the_materialized_embedding_selects(data, net, seed):
 def _covering_radius(points, centers):
     distances = np.linalg.norm(points[:, None] - points[None, centers], axis=-1)
     return distances.min(axis=1).max()
+
+
+@pytest.mark.parametrize("patience", [1, 3, 1000])
+def test_lazy_kmeans_plus_plus_draws_with_the_exact_d2_probabilities(
+    monkeypatch, patience
+):
+    # Rejection sampling on stale bounds must give k-means++'s law exactly: the
+    # frequency of each (second, third) pick against its probability computed by
+    # enumeration, on points where the second center changes others' distances.
+    monkeypatch.setattr(diversity, "_PATIENCE", patience)
+    rng = np.random.RandomState(0)
+    residual = rng.dirichlet(np.ones(2), size=7) - np.eye(2)[rng.randint(0, 2, 7)]
+    features = rng.randn(7, 2)
+    g = (residual[:, :, None] * features[:, None, :]).reshape(7, -1)
+    squared = ((g[:, None] - g[None]) ** 2).sum(-1)
+    first = int(np.argmax((g**2).sum(1)))
+    expected = np.zeros((7, 7))
+    second = squared[first] / squared[first].sum()
+    for j in range(7):
+        nearest = np.minimum(squared[first], squared[j])
+        expected[j] = second[j] * nearest / nearest.sum()
+    n_draws = 6000
+    counts = np.zeros((7, 7))
+    for _ in range(n_draws):
+        picks = _kmeans_plus_plus(residual, features, 3, rng)
+        assert picks[0] == first
+        counts[picks[1], picks[2]] += 1
+    frequency = counts / n_draws
+    error = np.sqrt(expected * (1 - expected) / n_draws)
+    assert np.all(np.abs(frequency - expected) <= 5 * error + 1e-3)
+
+
+def _spy_candidates(monkeypatch):
+    """Record the number of rows each greedy pass of _farthest_first runs on."""
+    sizes = []
+    original = diversity._greedy_on_rows
+
+    def spy(points, squared_norms, centers, rows, *args):
+        sizes.append(rows.shape[0])
+        return original(points, squared_norms, centers, rows, *args)
+
+    monkeypatch.setattr(diversity, "_greedy_on_rows", spy)
+    return sizes
+
+
+@pytest.mark.parametrize("n_labeled", [0, 5, 400])
+@pytest.mark.parametrize(
+    "strategy", [CoreSet(), DiverseUncertainty(None, 0.7)], ids=repr
+)
+def test_pruned_greedy_picks_what_the_whole_pool_greedy_picks(
+    monkeypatch, strategy, n_labeled
+):
+    X, y = make_blobs(n_samples=4400, centers=5, n_features=6, random_state=1)
+    X = X.astype(np.float32)
+    model = LogisticRegression(max_iter=500).fit(X[:400], y[:400])
+    labeled, pool = X[:n_labeled], X[400:]
+
+    def picks():
+        return strategy.select(model, pool, 25, X_labeled=labeled, random_state=3)
+
+    sizes = _spy_candidates(monkeypatch)
+    monkeypatch.setattr(diversity, "_CANDIDATE_SHARE", 1.0)
+    whole = picks()
+    assert sizes == [4000]
+    monkeypatch.undo()
+    sizes = _spy_candidates(monkeypatch)
+    np.testing.assert_array_equal(picks(), whole)  # defaults: a pruned pool
+    assert sizes[0] == 800
+    if n_labeled == 400:  # labeled rows all over the pool bound it tightly
+        assert sizes == [800]
+    # A first guess far too small is caught by the bounds, and rerun larger.
+    monkeypatch.setattr(diversity, "_CANDIDATES_PER_PICK", 1)
+    monkeypatch.setattr(diversity, "_CANDIDATE_SHARE", 0.0)
+    sizes.clear()
+    np.testing.assert_array_equal(picks(), whole)
+    assert sizes[0] == 25 and len(sizes) > 1
+    assert len(set(whole.tolist())) == 25
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -43,13 +43,12 @@ def _over_chunks(function, X):
 
 
 def _embed_with_labeled(function, model, X, X_labeled):
-    """Embeddings of the pool and each one's squared distance to the nearest
-    labeled sample (infinity without labeled samples)."""
+    """Embeddings of the pool and of the labeled samples (None without any)."""
     points = _over_chunks(lambda chunk: function(model, chunk), X)
     if X_labeled is None or n_rows(X_labeled) == 0:
-        return points, np.full(points.shape[0], np.inf)
+        return points, None
     centers = _over_chunks(lambda chunk: function(model, chunk), X_labeled)
-    return points, _nearest_squared_distances(points, centers)
+    return points, np.asarray(centers, dtype=points.dtype)
 
 
 def _stack(parts):
@@ -95,6 +94,102 @@ def _nearest_squared_distances(points, centers):
         smallest += np.einsum("ij,ij->i", block, block)
         nearest[start : start + rows] = np.maximum(smallest, 0)
     return nearest
+
+
+# Labeled samples whose distances bound everyone's distance before the exact pass.
+_BOUND_CENTERS = 64
+# The first exact pass covers the rows of highest bound: this many per pick, and
+# at least this share of the pool; four times more at each retry.
+_CANDIDATES_PER_PICK, _CANDIDATE_SHARE = 32, 1 / 16
+
+
+def _farthest_first(points, centers, n_samples, rng, gain=None):
+    """Greedy batch: each pick maximizes ``gain(rows, nearest)`` over the pool.
+
+    ``nearest`` is the squared distance to the closest center (the labeled rows,
+    then the picks too); ``gain`` must not decrease with it. ``None`` is
+    ``nearest`` itself: farthest-first traversal, the greedy k-center. Ties are
+    broken at random.
+
+    Every pick's gain is at most the previous one's, and a row's gain only falls
+    as centers are added; so a row whose gain is already below the last pick's
+    before any pick can never be picked, nor change another row's distance.
+    Distances to a few labeled rows bound every row's gain from above; the
+    greedy runs on the rows of highest bound only, and is accepted when every
+    row left out is bounded below its last pick (else it reruns on more rows,
+    from the same random state). The picks are those of the greedy
+    on the whole pool, at a small fraction of its cost: the exact distances to
+    every labeled row and one pass per pick are paid on the candidates only.
+    """
+    if gain is None:
+
+        def gain(rows, nearest):
+            return nearest.copy()
+
+    n_total = points.shape[0]
+    n_samples = min(n_samples, n_total)
+    chosen = []
+    if centers is None or centers.shape[0] == 0:
+        first = _random_argmax(gain(slice(None), np.full(n_total, np.inf)), rng)
+        chosen.append(first)
+        centers = points[first : first + 1]
+    if len(chosen) == n_samples:
+        return np.asarray(chosen, dtype=np.int64)
+    bound_centers = centers
+    if centers.shape[0] > 2 * _BOUND_CENTERS:
+        spread = np.linspace(0, centers.shape[0] - 1, _BOUND_CENTERS)
+        bound_centers = centers[spread.astype(np.int64)]
+    squared_norms = np.einsum("ij,ij->i", points, points)
+    # Allowance for the rounding of |x|^2 + |c|^2 - 2 <x, c> in the points' dtype.
+    slack = (
+        64
+        * np.finfo(points.dtype).eps
+        * (squared_norms.max() + np.einsum("ij,ij->i", centers, centers).max())
+    )
+    bound = gain(slice(None), _nearest_squared_distances(points, bound_centers) + slack)
+    bound[chosen] = -np.inf
+    state = rng.get_state()
+    n_candidates = max(
+        _CANDIDATES_PER_PICK * n_samples, int(_CANDIDATE_SHARE * n_total)
+    )
+    while True:
+        if n_candidates >= n_total:
+            rows, left_out = np.arange(n_total), -np.inf
+        else:
+            split = np.argpartition(bound, n_total - n_candidates)
+            rows = np.sort(split[n_total - n_candidates :])
+            left_out = bound[split[: n_total - n_candidates]].max()
+        picks, last = _greedy_on_rows(
+            points, squared_norms, centers, rows, chosen, n_samples, rng, gain
+        )
+        if last > left_out:
+            return np.concatenate([np.asarray(chosen, dtype=np.int64), rows[picks]])
+        rng.set_state(state)
+        # Four times more rows, or every row bounded above this run's last pick.
+        n_candidates = max(4 * n_candidates, np.count_nonzero(bound >= last))
+        if n_candidates > n_total // 2:
+            n_candidates = n_total
+
+
+def _greedy_on_rows(points, squared_norms, centers, rows, chosen, n_samples, rng, gain):
+    """The greedy of :func:`_farthest_first` on ``rows`` only: the positions
+    picked in ``rows`` and the gain of the last pick."""
+    local = points[rows]
+    local_norms = squared_norms[rows]
+    nearest = _nearest_squared_distances(local, centers)
+    taken = np.flatnonzero(np.isin(rows, chosen))
+    nearest[taken] = 0.0
+    picks = []
+    last = np.inf
+    for _ in range(n_samples - len(chosen)):
+        score = gain(rows, nearest)
+        score[taken] = -np.inf
+        score[picks] = -np.inf
+        pick = _random_argmax(score, rng)
+        last = score[pick]
+        picks.append(pick)
+        _update_nearest(nearest, local, local_norms, pick)
+    return np.asarray(picks, dtype=np.int64), last
 
 
 def _normalized_uncertainty(proba, measure):
@@ -173,20 +268,16 @@ class DiverseUncertainty(QueryStrategy):
         weight = float(self.diversity_weight)
         if weight == 0:
             return top_k(uncertainty, n_samples, rng)
-        points, nearest = _embed_with_labeled(
+        points, centers = _embed_with_labeled(
             self.embed or default_embed, model, X, X_labeled
         )
-        squared_norms = np.einsum("ij,ij->i", points, points)
         base = (1 - weight) * uncertainty
-        chosen = []
-        for _ in range(min(n_samples, points.shape[0])):
+
+        def gain(rows, nearest):
             dissimilarity = 1.0 - 1.0 / (1.0 + np.sqrt(nearest))  # 1 at infinity
-            score = base + weight * dissimilarity
-            score[chosen] = -np.inf
-            pick = _random_argmax(score, rng)
-            chosen.append(pick)
-            _update_nearest(nearest, points, squared_norms, pick)
-        return np.asarray(chosen, dtype=np.int64)
+            return base[rows] + weight * dissimilarity
+
+        return _farthest_first(points, centers, n_samples, rng, gain)
 
 
 def diverse_batch_query(model, pool, n_samples=100, diversity_weight=0.5):
@@ -263,18 +354,10 @@ class CoreSet(QueryStrategy):
         self.embed = embed
 
     def _select(self, model, X, n_samples, X_labeled, rng):
-        points, nearest = _embed_with_labeled(
+        points, centers = _embed_with_labeled(
             self.embed or default_embed, model, X, X_labeled
         )
-        n_samples = min(n_samples, points.shape[0])
-        squared_norms = np.einsum("ij,ij->i", points, points)
-        chosen = []
-        for _ in range(n_samples):
-            pick = _random_argmax(nearest, rng)
-            chosen.append(pick)
-            _update_nearest(nearest, points, squared_norms, pick)
-            nearest[chosen] = -np.inf  # never chosen twice
-        return np.asarray(chosen, dtype=np.int64)
+        return _farthest_first(points, centers, n_samples, rng)
 
 
 class BADGE(QueryStrategy):
@@ -331,6 +414,11 @@ class BADGE(QueryStrategy):
         return _kmeans_plus_plus(residual, features, n_samples, rng)
 
 
+# Rejected draws in one pick before every row is compared with every center.
+_PATIENCE = 3
+_BLOCK = 1024
+
+
 def _kmeans_plus_plus(residual, features, n_samples, rng):
     """k-means++ seeding on the embeddings ``residual[i] (x) features[i]``.
 
@@ -338,28 +426,90 @@ def _kmeans_plus_plus(residual, features, n_samples, rng):
     drawn with probability proportional to its squared distance to the nearest
     center. When every remaining distance is 0 (copies, constant features), the
     next center is drawn uniformly.
+
+    Lazily, and still exactly: each row keeps an upper bound of that distance,
+    its distance to the centers it was last compared with. A row drawn from the
+    bounds is compared with the newer centers and kept with probability
+    ``distance / bound`` (rejection sampling: the kept row follows the exact
+    distances); a rejected row keeps its exact distance and the draw is
+    repeated. After ``_PATIENCE`` rejections within one pick, every row is
+    compared with the centers it has not seen, in one blocked pass. A pick
+    mostly costs a cumulative sum over the pool, not a pass over the embeddings.
     """
     n_total = residual.shape[0]
     n_samples = min(n_samples, n_total)
     squared_norms = np.einsum("ij,ij->i", residual, residual) * np.einsum(
         "ij,ij->i", features, features
     )
+
+    def distances(rows, centers):
+        """Squared distance of ``rows`` to their nearest center of ``centers``."""
+        inner = (residual[rows] @ residual[centers].T) * (
+            features[rows] @ features[centers].T
+        )
+        inner *= -2
+        inner += squared_norms[rows, None]
+        inner += squared_norms[centers]
+        return np.maximum(inner.min(axis=1), 0)
+
+    def compare_all(centers):
+        """Lower every row's bound to its distance to ``centers``."""
+        block = max(1, _PAIRWISE_FLOATS // len(centers))
+        for start in range(0, n_total, block):
+            rows = slice(start, min(start + block, n_total))
+            np.minimum(bound[rows], distances(rows, centers), out=bound[rows])
+        block_sums[:] = blocks.sum(axis=1)
+
+    # The bounds in blocks of _BLOCK rows (zero padded) with each block's sum: a
+    # draw reads the block sums and one block, a changed bound one block.
+    n_blocks = -(-n_total // _BLOCK)
+    blocks = np.zeros((n_blocks, _BLOCK))
+    bound = blocks.reshape(-1)
+    bound[:n_total] = np.inf
+    block_sums = np.zeros(n_blocks)
+
+    def set_bound(row, value):
+        bound[row] = value
+        block_sums[row // _BLOCK] = blocks[row // _BLOCK].sum()
+
+    def draw():
+        """A row drawn with probability ``bound / bound.sum()``."""
+        cumulative = np.cumsum(block_sums)
+        target = rng.random_sample() * cumulative[-1]
+        block = min(int(np.searchsorted(cumulative, target, "right")), n_blocks - 1)
+        target = max(target - (cumulative[block - 1] if block else 0.0), 0.0)
+        within = np.cumsum(blocks[block])
+        row = int(np.searchsorted(within, target, "right"))
+        if row == _BLOCK:  # rounding past the block's end: its last positive row
+            row = int(np.flatnonzero(blocks[block])[-1])
+        return block * _BLOCK + row
+
     chosen = [_random_argmax(squared_norms, rng)]
-    nearest = np.full(n_total, np.inf)
-    while True:
-        center = chosen[-1]
-        inner = (residual @ residual[center]) * (features @ features[center])
-        to_center = np.maximum(squared_norms + squared_norms[center] - 2 * inner, 0)
-        np.minimum(nearest, to_center, out=nearest)
-        nearest[chosen] = 0.0
-        if len(chosen) == n_samples:
-            return np.asarray(chosen, dtype=np.int64)
-        total = nearest.sum()
-        if total > 0 and np.isfinite(total):
-            chosen.append(int(rng.choice(n_total, p=nearest / total)))
-        else:
-            remaining = np.setdiff1d(np.arange(n_total), chosen)
-            chosen.append(int(rng.choice(remaining)))
+    if n_samples == 1:
+        return np.asarray(chosen, dtype=np.int64)
+    compare_all(chosen)
+    compared = 1  # every row has been compared with chosen[:compared]
+    while len(chosen) < n_samples:
+        set_bound(chosen[-1], 0.0)
+        rejected = 0
+        while True:
+            total = block_sums.sum()
+            if not (total > 0 and np.isfinite(total)):
+                pick = int(rng.choice(np.setdiff1d(np.arange(n_total), chosen)))
+                break
+            pick = draw()
+            if compared == len(chosen):
+                break  # the bounds are the distances
+            exact = min(bound[pick], distances([pick], chosen[compared:])[0])
+            if rng.random_sample() * bound[pick] < exact:
+                break
+            set_bound(pick, exact)
+            rejected += 1
+            if rejected == _PATIENCE:
+                compare_all(chosen[compared:])
+                compared = len(chosen)
+        chosen.append(pick)
+    return np.asarray(chosen, dtype=np.int64)
 
 
 class ClusterMargin(QueryStrategy):
