@@ -122,6 +122,7 @@ class SimulationMixin:
                 X_pool,
                 min(self.batch_size, budget - labeled.shape[0]),
                 X_labeled=X_labeled,
+                y_labeled=y[labeled],
                 random_state=rng,
             )
             query_time = time.perf_counter() - start

@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from skactive._simulation import SimulationMixin, _round
+from skactive.labeling import SimulatedOracle
 from skactive.models import _float32_rows, _is_skorch_net
 from skactive.nets import TorchMLPClassifier
 from skactive.nets._classifier import _private_torch_rng
@@ -297,6 +298,25 @@ class ActiveLearner(
         check_classification_targets(y)
         return X, y
 
+    def _oracle_answers(self, y):
+        """The labels a :class:`~skactive.labeling.SimulatedOracle` gives; ``y``
+        itself otherwise."""
+        if not isinstance(y, SimulatedOracle):
+            return y
+        if self.budget is None:
+            raise ValueError(
+                "A SimulatedOracle answers the queries of a simulation: set "
+                "budget= on the learner, or pass the labels themselves as y."
+            )
+        seed = None
+        if self.random_state is not None:
+            # A seed of its own, drawn without moving the learner's stream.
+            rng = check_random_state(self.random_state)
+            state = rng.get_state()
+            seed = int(rng.randint(np.iinfo(np.int32).max)) ^ 0x5EED
+            rng.set_state(state)
+        return y.labels(random_state=seed)
+
     def _label_set(self, y, seen=None):
         """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
         if self.classes is None:
@@ -379,6 +399,7 @@ class ActiveLearner(
 
     def _fit(self, X, y, fit_params, on_round=None):
         """``fit``; in simulation mode ``on_round(self)`` follows every refit."""
+        y = self._oracle_answers(y)
         X, y = self._validate_X_y(X, y, reset=True)
         strategy = self._strategy()
         stopping = self._stopping()
@@ -445,6 +466,7 @@ class ActiveLearner(
                 X_pool,
                 batch_size,
                 X_labeled=self.X_labeled_,
+                y_labeled=self.y_labeled_,
                 random_state=self._rng,
             )
         except BaseException:

@@ -43,6 +43,7 @@ from skactive.utils._rows import n_rows
 __all__ = [
     "embed",
     "gradient_embedding_factors",
+    "last_layer_inputs",
     "predict_proba",
     "predict_proba_samples",
 ]
@@ -398,11 +399,32 @@ def gradient_embedding_factors(model, X, embed_function=None):
         For a model that is neither a net nor a linear model, without
         ``embed_function``.
     """
-    if embed_function is None and isinstance(model, Pipeline):
-        return gradient_embedding_factors(*_final_step(model, X))
-    proba = np.asarray(predict_proba(model, X), dtype=np.float64)
+    proba, features = last_layer_inputs(model, X, embed_function)
     residual = proba.copy()
     residual[np.arange(proba.shape[0]), proba.argmax(axis=1)] -= 1.0
+    return residual, features
+
+
+def last_layer_inputs(model, X, embed_function=None):
+    """The class probabilities ``p`` and the input ``h`` of the last layer.
+
+    The gradient of the cross-entropy at label ``c`` with respect to the last
+    layer's weights is ``(p - e_c) h^T``: these two factors give it for every
+    label (:func:`gradient_embedding_factors`, expected gradient length).
+
+    Parameters
+    ----------
+    model, X, embed_function
+        As in :func:`gradient_embedding_factors`.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_rows, n_classes), float64
+    features : ndarray of shape (n_rows, n_dimensions)
+    """
+    if embed_function is None and isinstance(model, Pipeline):
+        return last_layer_inputs(*_final_step(model, X))
+    proba = np.asarray(predict_proba(model, X), dtype=np.float64)
     if embed_function is not None:
         features = np.asarray(embed_function(model, X))
     elif _torch_module(model) is not None:
@@ -417,4 +439,4 @@ def gradient_embedding_factors(model, X, embed_function=None):
             "(model, X) -> features> to the strategy, or use a "
             "skactive.nets.TorchMLPClassifier or a linear model."
         )
-    return residual, features
+    return proba, features

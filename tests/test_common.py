@@ -23,6 +23,9 @@ from skactive.strategies import (
     ClusterMargin,
     CoreSet,
     DiverseUncertainty,
+    ExpectedErrorReduction,
+    ExpectedModelChange,
+    InformationDensity,
     KMeansSampling,
     MeanStd,
     QueryByCommittee,
@@ -99,6 +102,14 @@ STRATEGIES = [
     DiverseUncertainty(diversity_weight=1.0, measure="margin"),
     TypiClust(),
     ClusterMargin(),
+    ExpectedModelChange(),
+    ExpectedErrorReduction(n_candidates=30, n_eval=50),
+    ExpectedErrorReduction(loss="zero_one", retrain="refit", n_candidates=20),
+    InformationDensity(),
+    InformationDensity(
+        UncertaintySampling(acquisition_fn="margin"), beta=2.0, metric="euclidean"
+    ),
+    InformationDensity(BALD()),
 ]
 # Strategies reading samples of the model get a forest, and also a net with
 # dropout; the others a logistic regression.
@@ -133,19 +144,22 @@ def test_strategy_contract(strategy, kind):
     model_before, strategy_before = pickle.dumps(model), pickle.dumps(strategy)
     pool = X[40:]
 
-    indices = strategy.select(model, pool, 25, random_state=0)
+    labeled = {"X_labeled": X[:40], "y_labeled": y[:40]}
+    indices = strategy.select(model, pool, 25, random_state=0, **labeled)
     assert indices.dtype == np.int64
     assert indices.shape == (25,)
     assert np.unique(indices).shape == (25,)
     assert indices.min() >= 0 and indices.max() < pool.shape[0]
     np.testing.assert_array_equal(
-        indices, clone(strategy).select(model, pool, 25, random_state=0)
+        indices, clone(strategy).select(model, pool, 25, random_state=0, **labeled)
     )
     rng = np.random.RandomState(0)
-    first, second = (strategy.select(model, pool, 25, random_state=rng) for _ in "ab")
+    first, second = (
+        strategy.select(model, pool, 25, random_state=rng, **labeled) for _ in "ab"
+    )
     assert first.shape == second.shape  # a RandomState instance is consumed, fine
 
-    whole = strategy.select(model, pool[:10], 25, random_state=0)
+    whole = strategy.select(model, pool[:10], 25, random_state=0, **labeled)
     np.testing.assert_array_equal(np.sort(whole), np.arange(10))
 
     assert pickle.dumps(model) == model_before

@@ -10,6 +10,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from skactive.evaluation._metrics import BASELINE
 from skactive.evaluation._result import LearningCurveResult
+from skactive.labeling import SimulatedOracle
 from skactive.strategies import RandomSampling
 
 __all__ = ["active_learning_curve"]
@@ -158,8 +159,10 @@ def active_learning_curve(
         ``query_strategy`` and ``random_state`` are set per run.
     X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
         The pool.
-    y : array-like of shape (n_samples,)
-        Its labels, revealed as samples are queried.
+    y : array-like of shape (n_samples,) or SimulatedOracle
+        Its labels, revealed as samples are queried; a
+        :class:`~skactive.labeling.SimulatedOracle` answers with noise (drawn
+        per repeat unless it has its own ``random_state``).
     X_test, y_test : array-like
         Held-out test set, disjoint from the pool.
     query_strategies : dict of str to QueryStrategy, list of QueryStrategy or None
@@ -220,7 +223,8 @@ def active_learning_curve(
     ):
         raise ValueError(f"n_repeats must be an integer >= 1, got {n_repeats!r}.")
     named = _named_strategies(query_strategies, learner)
-    unseen = np.setdiff1d(np.asarray(y_test), np.asarray(y))
+    true_y = y.y if isinstance(y, SimulatedOracle) else y
+    unseen = np.setdiff1d(np.asarray(y_test), np.asarray(true_y))
     if unseen.size:
         raise ValueError(
             f"y_test holds labels {unseen.tolist()[:10]} that never occur in y, so "

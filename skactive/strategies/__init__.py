@@ -15,6 +15,7 @@ from skactive.strategies.bayesian import (
     VariationRatios,
 )
 from skactive.strategies.cold_start import KMeansSampling, TypiClust
+from skactive.strategies.density import InformationDensity
 from skactive.strategies.diversity import (
     BADGE,
     ClusterMargin,
@@ -22,6 +23,7 @@ from skactive.strategies.diversity import (
     DiverseUncertainty,
     diverse_batch_query,
 )
+from skactive.strategies.expected import ExpectedErrorReduction, ExpectedModelChange
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
@@ -34,6 +36,9 @@ __all__ = [
     "ClusterMargin",
     "CoreSet",
     "DiverseUncertainty",
+    "ExpectedErrorReduction",
+    "ExpectedModelChange",
+    "InformationDensity",
     "KMeansSampling",
     "MeanStd",
     "QueryByCommittee",

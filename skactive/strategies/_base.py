@@ -8,7 +8,9 @@ the one private method a subclass writes (the template of imbalanced-learn's
   means query first); the base class scores the pool chunk by chunk and keeps a
   running top-k, so extra memory is one chunk's worth, not the pool's;
 * batch-aware strategies write ``_select(model, X, n_samples, X_labeled,
-  random_state) -> indices`` instead.
+  random_state) -> indices`` instead;
+* strategies that retrain on the labels (``_needs_labels = True``) write
+  ``_select_labeled(model, X, n_samples, X_labeled, y_labeled, random_state)``.
 """
 
 from numbers import Integral
@@ -31,6 +33,24 @@ def _validate_n_samples(n_samples, name="n_samples"):
     if n_samples < 1:
         raise ValueError(f"{name} must be a positive integer, got {n_samples}.")
     return int(n_samples)
+
+
+def _check_labeled(strategy, X_labeled, y_labeled):
+    """``y_labeled`` as an array, checked against ``X_labeled``."""
+    name = type(strategy).__name__
+    if X_labeled is None or y_labeled is None:
+        raise ValueError(
+            f"{name} retrains the model on the labeled samples: pass both "
+            "X_labeled= and y_labeled= to query/select (an ActiveLearner passes "
+            "them itself)."
+        )
+    y_labeled = np.asarray(y_labeled)
+    if y_labeled.ndim != 1 or y_labeled.shape[0] != n_rows(X_labeled):
+        raise ValueError(
+            f"y_labeled must hold one label per row of X_labeled: got shape "
+            f"{y_labeled.shape} for {n_rows(X_labeled)} rows."
+        )
+    return y_labeled
 
 
 def _candidates(scores, k):
@@ -124,12 +144,23 @@ class QueryStrategy(BaseEstimator):
     #: Whether the strategy scores samples one by one (``score_samples``); batch
     #: strategies that choose a whole batch at once set it False.
     _per_sample_scores = True
+    #: Whether the strategy reads the labels of the labeled samples (expected
+    #: error reduction retrains on them).
+    _needs_labels = False
 
     def _validate_strategy_params(self):
         """Check parameters; subclasses extend (scikit-learn's constraints)."""
         self._validate_params()
 
-    def query(self, X_pool, n_samples=10, *, X_labeled=None, random_state=None):
+    def query(
+        self,
+        X_pool,
+        n_samples=10,
+        *,
+        X_labeled=None,
+        y_labeled=None,
+        random_state=None,
+    ):
         """Indices of the ``n_samples`` most informative samples of ``X_pool``.
 
         Standalone use, with the model given as this strategy's ``estimator``.
@@ -145,6 +176,9 @@ class QueryStrategy(BaseEstimator):
             Batch size; the whole pool (ranked) is returned when it is larger.
         X_labeled : array-like of shape (n_labeled, n_features), default=None
             The labeled samples, for strategies that use them (diversity).
+        y_labeled : array-like of shape (n_labeled,), default=None
+            Their labels, for strategies that retrain on them
+            (:class:`ExpectedErrorReduction`).
         random_state : int, RandomState instance or None, default=None
             Breaks ties between equal scores, and drives random strategies.
 
@@ -165,6 +199,7 @@ class QueryStrategy(BaseEstimator):
             X_pool,
             n_samples,
             X_labeled=X_labeled,
+            y_labeled=y_labeled,
             random_state=random_state,
         )
 
@@ -172,7 +207,16 @@ class QueryStrategy(BaseEstimator):
         """The model ``query`` uses: the ``estimator`` parameter, if any."""
         return getattr(self, "estimator", None)
 
-    def select(self, model, X, n_samples, *, X_labeled=None, random_state=None):
+    def select(
+        self,
+        model,
+        X,
+        n_samples,
+        *,
+        X_labeled=None,
+        y_labeled=None,
+        random_state=None,
+    ):
         """Choose a batch from ``X`` for ``model`` (the learner's entry point).
 
         Parameters
@@ -185,6 +229,8 @@ class QueryStrategy(BaseEstimator):
             Batch size; ``min(n_samples, len(X))`` indices are returned.
         X_labeled : array-like or None, default=None
             The labeled samples.
+        y_labeled : array-like or None, default=None
+            Their labels (read by strategies that retrain on them).
         random_state : int, RandomState instance or None, default=None
             Breaks ties and drives random choices.
 
@@ -198,6 +244,9 @@ class QueryStrategy(BaseEstimator):
         rng = check_random_state(random_state)
         if n_rows(X) == 0:
             return np.empty(0, dtype=np.int64)
+        if self._needs_labels:
+            y_labeled = _check_labeled(self, X_labeled, y_labeled)
+            return self._select_labeled(model, X, n_samples, X_labeled, y_labeled, rng)
         return self._select(model, X, n_samples, X_labeled, rng)
 
     def score_samples(self, model, X, *, random_state=None):
