@@ -7,7 +7,16 @@ a repeat from the same initial labels), then
 * ``load_digits`` with ``StandardScaler`` + ``LogisticRegression``: 20 initial
   labels, batches of 10, budget 300;
 * ``mnist1d`` with ``StandardScaler`` + ``TorchMLPClassifier``: 50 initial,
-  batches of 50, budget 1000.
+  batches of 50, budget 1000;
+* ``binary``: ``make_classification`` (2,000 samples, 20 features, 6
+  informative, 5 % of labels flipped) with ``StandardScaler`` +
+  ``LogisticRegression``: 10 initial, batches of 10, budget 200.
+
+The decision-theoretic strategies of issue 7 join on digits and binary:
+``ExpectedModelChange``, ``InformationDensity`` (entropy times cosine density)
+and ``ExpectedErrorReduction`` (20 candidates on digits and 50 on binary,
+300 evaluation rows, warm-started refits). On mnist1d only the first two run:
+refitting the MLP for every candidate and class is out of reach there.
 
 Every strategy that exists is run: random, entropy, margin, least confidence,
 ``KMeansSampling`` (label-free), and margin sampling started from a k-means or a
@@ -22,7 +31,8 @@ labels over the strategy's), and seconds per run spent fitting and querying.
 
 Run: python benchmarks/bench_label_efficiency.py [--datasets digits mnist1d]
      [--repeats 5] [--n-jobs 2]
-Writes benchmarks/results/bench_label_efficiency.md (and the two PNGs beside it).
+Writes benchmarks/results/bench_label_efficiency.md (a section per dataset; the
+sections of datasets not run are kept) and a PNG per dataset beside it.
 """
 
 import argparse
@@ -45,10 +55,32 @@ from skactive._demo import (
     uncertainty_strategies,
 )
 from skactive.evaluation import active_learning_curve
-from skactive.strategies import KMeansSampling, QueryStrategy, UncertaintySampling
+from skactive.strategies import (
+    ExpectedErrorReduction,
+    ExpectedModelChange,
+    InformationDensity,
+    KMeansSampling,
+    QueryStrategy,
+    UncertaintySampling,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ESTIMATOR = {"digits": "logreg", "mnist1d": "mlp"}
+ESTIMATOR = {"digits": "logreg", "mnist1d": "mlp", "binary": "logreg"}
+PROTOCOLS = {**PROTOCOL, "binary": (10, 10, 200)}
+EER_CANDIDATES = {"digits": 20, "binary": 50}
+
+
+def load(dataset):
+    """``(X_pool, X_test, y_pool, y_test)`` of a dataset of this benchmark."""
+    if dataset != "binary":
+        return load_dataset(dataset, random_state=0)
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(
+        n_samples=2000, n_features=20, n_informative=6, flip_y=0.05, random_state=0
+    )
+    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 
 class ModALMargin(QueryStrategy):
@@ -75,6 +107,12 @@ def candidates(dataset, learner):
     named["margin, stratified start*"] = sklearn.base.clone(learner).set_params(
         initial_strategy="stratified"
     )
+    named["expected model change"] = ExpectedModelChange()
+    named["information density"] = InformationDensity()
+    if dataset in EER_CANDIDATES:
+        named["expected error reduction"] = ExpectedErrorReduction(
+            n_candidates=EER_CANDIDATES[dataset], n_eval=300
+        )
     if dataset == "digits":
         try:
             import modAL  # noqa: F401
@@ -86,8 +124,8 @@ def candidates(dataset, learner):
 
 
 def run(dataset, repeats, n_jobs):
-    n_initial, batch_size, budget = PROTOCOL[dataset]
-    X_pool, X_test, y_pool, y_test = load_dataset(dataset, random_state=0)
+    n_initial, batch_size, budget = PROTOCOLS[dataset]
+    X_pool, X_test, y_pool, y_test = load(dataset)
     learner = ActiveLearner(
         make_estimator(ESTIMATOR[dataset]),
         budget=budget,
@@ -136,25 +174,33 @@ def run(dataset, repeats, n_jobs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist1d"])
+    parser.add_argument(
+        "--datasets", nargs="+", default=["digits", "binary", "mnist1d"]
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", category=UserWarning)
     RESULTS.mkdir(exist_ok=True)
-    sections = [
+    header = [
         "# Label efficiency (benchmarks/bench_label_efficiency.py)",
         "",
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
         f"torch {torch.__version__}, one torch thread per run.",
         "",
     ]
+    output = RESULTS / "bench_label_efficiency.md"
+    # Sections by dataset, in order; those not run this time are kept as they were.
+    sections = {}
+    if output.exists():
+        for block in output.read_text().split("\n## ")[1:]:
+            sections[block.split(",", 1)[0]] = "## " + block.rstrip("\n") + "\n"
     for dataset in args.datasets:
         section = run(dataset, args.repeats, args.n_jobs)
         print(section)
-        sections.append(section)
-    (RESULTS / "bench_label_efficiency.md").write_text("\n".join(sections))
+        sections[dataset] = section
+        output.write_text("\n".join(header + list(sections.values())))
 
 
 if __name__ == "__main__":

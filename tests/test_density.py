@@ -51,6 +51,17 @@ def test_euclidean_density_whole_and_on_a_seeded_reference_sample():
     )
 
 
+def test_a_reference_sample_estimates_the_whole_pool_density():
+    X, _ = make_blobs(n_samples=6000, centers=5, n_features=3, random_state=2)
+    exact = mean_similarity(X, "euclidean", n_reference=None)
+    sampled = mean_similarity(X, "euclidean", random_state=0)  # 2,000 references
+    assert not np.allclose(exact, sampled, rtol=1e-6)
+    spread = exact.max() - exact.min()
+    assert np.abs(sampled - exact).mean() < 0.02 * spread
+    assert np.abs(sampled - exact).max() < 0.1 * spread
+    assert np.corrcoef(exact, sampled)[0, 1] > 0.99
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     arrays(
