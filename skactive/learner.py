@@ -383,8 +383,9 @@ class ActiveLearner(
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             The labeled samples; in simulation mode, the whole pool.
-        y : array-like of shape (n_samples,)
-            Their labels; in simulation mode, the hidden oracle.
+        y : array-like of shape (n_samples,) or SimulatedOracle
+            Their labels; in simulation mode, the hidden oracle, which may be a
+            :class:`~skactive.labeling.SimulatedOracle` that answers with noise.
         **fit_params : dict
             Passed to the estimator's ``fit`` at every refit. Those with one entry
             per sample (such as ``sample_weight``) follow their samples into the
