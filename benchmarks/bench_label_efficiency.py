@@ -56,11 +56,11 @@ from skactive._demo import (
 )
 from skactive.evaluation import active_learning_curve
 from skactive.strategies import (
+    BatchStrategy,
     ExpectedErrorReduction,
     ExpectedModelChange,
     InformationDensity,
     KMeansSampling,
-    QueryStrategy,
     UncertaintySampling,
 )
 
@@ -83,12 +83,12 @@ def load(dataset):
     return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 
-class ModALMargin(QueryStrategy):
+class ModALMargin(BatchStrategy):
     """modAL's ``margin_sampling`` behind our strategy interface (peer check)."""
 
     _parameter_constraints: dict = {}  # noqa: RUF012 - scikit-learn's convention
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
         from modAL.uncertainty import margin_sampling
 
         picked = margin_sampling(model, X, n_instances=min(n_samples, X.shape[0]))

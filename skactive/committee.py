@@ -18,9 +18,10 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from skactive.models import _member_samples
+from skactive.models import ensemble_samples
 from skactive.utils._compat import StrOptions, validate_data
-from skactive.utils._rows import n_rows, take_rows
+from skactive.utils.inputs import n_rows, take_rows
+from skactive.utils.seeding import draw_seed
 
 __all__ = ["Committee"]
 
@@ -195,7 +196,7 @@ class Committee(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes_ = unique_labels(y)
         n_samples = n_rows(X)
         rng = check_random_state(self.random_state)
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(self.estimators))
+        seeds = draw_seed(rng, size=len(self.estimators))
         jobs = []
         for member, seed in zip(self.estimators, seeds):
             member_rng = np.random.RandomState(seed)
@@ -240,7 +241,7 @@ class Committee(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             A member without ``predict_proba`` gives a one-hot vote.
         """
         X = self._check_predict_input(X)
-        return _member_samples(self.estimators_, self.classes_, False, None, X)
+        return ensemble_samples(self.estimators_, self.classes_, X)
 
     def predict_proba(self, X):
         """Class probabilities: the mean of the members' (soft) or their vote shares.

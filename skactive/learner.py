@@ -10,66 +10,39 @@ Two ways to drive it:
   stopping criterion fires. The learner is then an ordinary classifier trained on
   those labels, which ``GridSearchCV`` and ``cross_val_score`` can compare across
   query strategies.
+
+The whole loop is in :meth:`ActiveLearner.fit`, as scikit-learn's
+``SelfTrainingClassifier`` keeps its loop in ``fit``; what happened is recorded
+in public fitted attributes (``history_``, ``labeled_indices_``, ``n_rounds_``,
+``stop_reason_``) and reported round by round to ``callbacks``. The first
+labels are drawn by :mod:`skactive._initial`, which serves this loop only; the
+plumbing shared with any meta-estimator (validation, seeded fits, predictions) is
+in :mod:`skactive._learner_base`.
 """
 
 import time
-from contextlib import nullcontext
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import (
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.base import ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
-from skactive._simulation import SimulationMixin, _round
-from skactive.labeling import SimulatedOracle
-from skactive.models import _float32_rows, _is_skorch_net
-from skactive.nets import TorchMLPClassifier
-from skactive.nets._classifier import _private_torch_rng
+from skactive._initial import initial_draw
+from skactive._learner_base import BaseActiveLearner, split_fit_params, take_fit_params
+from skactive.callbacks import copy_callbacks
+from skactive.stopping import check_stopping, clone_criteria
 from skactive.strategies import UncertaintySampling
-from skactive.strategies._base import _validate_n_samples
-from skactive.utils._compat import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    _fit_context,
-    validate_data,
-)
-from skactive.utils._rows import concat_rows, n_rows
+from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
+from skactive.utils.inputs import concat_rows, n_rows, take_rows
+from skactive.utils.seeding import draw_seed
+from skactive.utils.validation import check_positive_int
 
 __all__ = ["ActiveLearner"]
 
 
-def _estimator_has(attr):
-    """For ``available_if``: the fitted estimator, else the unfitted one, has it."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            getattr(self.estimator_, attr)
-        else:
-            getattr(self._base_estimator(), attr)
-        return True
-
-    return check
-
-
-def _is_sample_aligned(value, n_samples):
-    """Whether a fit parameter holds one entry per sample (e.g. sample_weight)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        return False
-    return n_rows(value) == n_samples
-
-
-class ActiveLearner(
-    ClassifierMixin, MetaEstimatorMixin, SimulationMixin, BaseEstimator
-):
+class ActiveLearner(ClassifierMixin, BaseActiveLearner):
     """A classifier that chooses which samples to have labeled next.
 
     It wraps any classifier (by default a PyTorch MLP trained with skorch),
@@ -133,6 +106,11 @@ class ActiveLearner(
         drawn from it, and each fit runs on a private torch random stream seeded
         from it, so skorch nets are reproducible too. Stopping criteria with a
         ``random_state`` left at None get a seed derived from it as well.
+    callbacks : list of RoundCallback or None, default=None
+        Observers of every round (the initial fit, each simulated query, each
+        ``teach``): objects with ``on_round(learner, record)``, see
+        :mod:`skactive.callbacks`. The learner calls copies of them
+        (``callbacks_``), so the objects given here never change.
 
     Attributes
     ----------
@@ -154,12 +132,17 @@ class ActiveLearner(
         labeled samples, in the order they were labeled.
     stopping_ : list of StoppingCriterion
         Fitted clones of ``stopping``, holding what they recorded round by round.
+    callbacks_ : list of RoundCallback
+        The copies of ``callbacks`` the rounds were reported to.
     stop_reason_ : str or None
         Why the simulation ended (the criterion that fired, or the budget), or,
         after :meth:`should_stop`, why to stop now; None while nothing says stop.
+    n_rounds_ : int
+        Rounds after the initial fit: simulated queries and ``teach`` calls.
     history_ : list of dict
         One entry per round (the initial fit, each simulated query, each
-        ``teach``), with keys ``n_labels`` (labels after the round), ``indices``
+        ``teach``), with keys ``round`` (0 for the initial fit),
+        ``n_labels`` (labels after the round), ``indices``
         (positions of the round's new samples: into the ``X`` given to ``fit`` in
         simulation mode, into ``X_labeled_`` otherwise), ``query_time`` and
         ``fit_time`` (seconds). Replaying ``indices`` round by round rebuilds the
@@ -201,6 +184,7 @@ class ActiveLearner(
         "stopping": [list, tuple, None],
         "classes": ["array-like", None],
         "random_state": ["random_state"],
+        "callbacks": [list, tuple, None],
     }
 
     def __init__(
@@ -215,6 +199,7 @@ class ActiveLearner(
         stopping=None,
         classes=None,
         random_state=None,
+        callbacks=None,
     ):
         self.estimator = estimator
         self.query_strategy = query_strategy
@@ -225,11 +210,7 @@ class ActiveLearner(
         self.stopping = stopping
         self.classes = classes
         self.random_state = random_state
-
-    # -- parameters and tags --------------------------------------------------
-
-    def _base_estimator(self):
-        return TorchMLPClassifier() if self.estimator is None else self.estimator
+        self.callbacks = callbacks
 
     def _strategy(self):
         strategy = (
@@ -246,134 +227,7 @@ class ActiveLearner(
             )
         return strategy
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._base_estimator())
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        return tags
-
-    # -- validation -----------------------------------------------------------
-
-    def _validate_X(self, X, reset, ensure_min_samples=1):
-        if hasattr(X, "iloc"):
-            # Kept as a DataFrame, so a ColumnTransformer in the estimator still
-            # finds its columns; only the width and the column names are checked.
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            return X
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=True,
-            dtype=None,
-            ensure_all_finite=False,  # NaN is the estimator's call
-            ensure_min_samples=ensure_min_samples,
-        )
-
-    def _validate_X_y(self, X, y, reset):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        if hasattr(X, "iloc"):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            y = column_or_1d(y, warn=True)
-            check_consistent_length(X, y)
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                accept_sparse=True,
-                dtype=None,
-                ensure_all_finite=False,
-            )
-        if y.ndim != 1:
-            raise ValueError(
-                f"y should be a 1d array of labels, got an array of shape {y.shape}."
-            )
-        check_classification_targets(y)
-        return X, y
-
-    def _oracle_answers(self, y):
-        """The labels a :class:`~skactive.labeling.SimulatedOracle` gives; ``y``
-        itself otherwise."""
-        if not isinstance(y, SimulatedOracle):
-            return y
-        if self.budget is None:
-            raise ValueError(
-                "A SimulatedOracle answers the queries of a simulation: set "
-                "budget= on the learner, or pass the labels themselves as y."
-            )
-        seed = None
-        if self.random_state is not None:
-            # A seed of its own, drawn without moving the learner's stream.
-            rng = check_random_state(self.random_state)
-            state = rng.get_state()
-            seed = int(rng.randint(np.iinfo(np.int32).max)) ^ 0x5EED
-            rng.set_state(state)
-        return y.labels(random_state=seed)
-
-    def _label_set(self, y, seen=None):
-        """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
-        if self.classes is None:
-            return unique_labels(y) if seen is None else unique_labels(seen, y)
-        classes = np.unique(np.asarray(self.classes))
-        unknown = ~np.isin(y, classes)
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels {np.unique(y[unknown]).tolist()[:10]} that are "
-                f"not in classes={classes.tolist()}. Add them to the `classes` "
-                "parameter, or leave classes=None to let the label set grow."
-            )
-        return classes
-
-    def _split_fit_params(self, fit_params, n_samples):
-        aligned = {
-            name: value
-            for name, value in fit_params.items()
-            if _is_sample_aligned(value, n_samples)
-        }
-        other = {
-            name: value for name, value in fit_params.items() if name not in aligned
-        }
-        return aligned, other
-
-    # -- fitting --------------------------------------------------------------
-
-    def _fit_estimator(self, X, y, fit_params, fixed_classes):
-        """A fitted clone of the estimator; raises without touching ``self``."""
-        estimator = clone(self._base_estimator())
-        params = estimator.get_params()
-        # Fill in what the estimator (or a step of a pipeline) left at None: the
-        # label set when it is fixed (a net's output size), and the seeds.
-        fill = {}
-        if fixed_classes is not None:
-            fill["classes"] = fixed_classes
-        if self.random_state is not None:
-            fill["random_state"] = self._estimator_seed
-        estimator.set_params(
-            **{
-                name: fill[name.rpartition("__")[2]]
-                for name, value in params.items()
-                if value is None and name.rpartition("__")[2] in fill
-            }
-        )
-        if _is_skorch_net(estimator):
-            X = _float32_rows(X)
-        start = time.perf_counter()
-        # A private torch stream makes nets without a random_state (a user's
-        # skorch net) reproducible, and leaves the global torch state alone.
-        with (
-            _private_torch_rng(self._estimator_seed, "cpu")
-            if self.random_state is not None
-            else nullcontext()
-        ):
-            estimator.fit(X, y, **fit_params)
-        return estimator, time.perf_counter() - start
+    # -- the loop -----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
@@ -385,7 +239,7 @@ class ActiveLearner(
             The labeled samples; in simulation mode, the whole pool.
         y : array-like of shape (n_samples,) or SimulatedOracle
             Their labels; in simulation mode, the hidden oracle, which may be a
-            :class:`~skactive.labeling.SimulatedOracle` that answers with noise.
+            :class:`~skactive.oracle.SimulatedOracle` that answers with noise.
         **fit_params : dict
             Passed to the estimator's ``fit`` at every refit. Those with one entry
             per sample (such as ``sample_weight``) follow their samples into the
@@ -396,45 +250,98 @@ class ActiveLearner(
         self : ActiveLearner
             The fitted learner.
         """
-        return self._fit(X, y, fit_params)
-
-    def _fit(self, X, y, fit_params, on_round=None):
-        """``fit``; in simulation mode ``on_round(self)`` follows every refit."""
         y = self._oracle_answers(y)
         X, y = self._validate_X_y(X, y, reset=True)
         strategy = self._strategy()
-        stopping = self._stopping()
-        if self.budget is not None and self.budget < self.n_initial:
+        simulate = self.budget is not None
+        if simulate and self.budget < self.n_initial:
             raise ValueError(
                 f"budget={self.budget} is smaller than n_initial={self.n_initial}: "
                 "the initial random draw alone would spend more than the budget. "
                 "Raise budget or lower n_initial."
             )
+        stopping = clone_criteria(self.stopping)  # checked before anything is drawn
+        callbacks = copy_callbacks(self.callbacks)
         rng = check_random_state(self.random_state)
-        aligned, other = self._split_fit_params(fit_params, n_rows(X))
-        classes = self._label_set(y)
-        self.classes_ = classes
+        n_total = n_rows(X)
+        aligned, other = split_fit_params(fit_params, n_total)
+        self.classes_ = self._label_set(y)
+        budget = min(self.budget, n_total) if simulate else n_total
+        labeled = np.arange(n_total, dtype=np.int64)
+        if simulate:
+            labeled = initial_draw(
+                self.initial_strategy, X, y, min(self.n_initial, budget), rng
+            )
+            labeled = np.asarray(labeled, dtype=np.int64)
+        self._rng, self._estimator_seed = rng, draw_seed(rng)
+        seeded = None if self.random_state is None else self._estimator_seed
+        self.stopping_ = clone_criteria(stopping, seeded)
+        self.callbacks_ = callbacks
         self._other_fit_params = other
-        self._rng = rng
-        self.stopping_ = stopping
-        self.stop_reason_ = None
-        self._stop_checked_round = None
-        if self.budget is None:
-            self._estimator_seed = int(rng.randint(np.iinfo(np.int32).max))
-            self._seed_stopping(stopping)
-            fixed = None if self.classes is None else classes
-            estimator, fit_time = self._fit_estimator(X, y, {**aligned, **other}, fixed)
-            self.X_labeled_, self.y_labeled_ = X, y
-            self._labeled_params = aligned
-            self.history_ = [
-                _round(np.arange(n_rows(X), dtype=np.int64), n_rows(X), 0.0, fit_time)
-            ]
-            self.estimator_ = estimator
-        else:
-            self._simulate(X, y, aligned, other, strategy, rng, on_round)
-        return self
+        self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
+        # The label set the estimator is told: the oracle's in a simulation.
+        fixed = self.classes_ if simulate or self.classes is not None else None
+        is_labeled = np.zeros(n_total, dtype=bool)
+        is_labeled[labeled] = True
+        new, query_time = labeled, 0.0
+        while True:
+            X_labeled, params = X, aligned
+            if simulate:
+                X_labeled = take_rows(X, labeled)
+                params = take_fit_params(aligned, labeled)
+                self.labeled_indices_ = labeled
+            self.estimator_, fit_time = self._fit_clone(
+                X_labeled, y[labeled], {**params, **other}, fixed, self._estimator_seed
+            )
+            self.X_labeled_, self.y_labeled_ = X_labeled, y[labeled]
+            self._labeled_params = params
+            self._end_round(new, labeled.shape[0], query_time, fit_time)
+            if not simulate:
+                return self
+            at_budget = labeled.shape[0] >= budget
+            pool = np.flatnonzero(~is_labeled)
+            X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
+            if self.stopping_ and self._check_stopping(X_pool):
+                return self
+            if at_budget:
+                self._stop_checked_round = len(self.history_)
+                self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
+                return self
+            start = time.perf_counter()
+            picked = strategy.select(
+                self.estimator_,
+                X_pool,
+                min(self.batch_size, budget - labeled.shape[0]),
+                X_labeled=X_labeled,
+                y_labeled=y[labeled],
+                random_state=rng,
+            )
+            query_time = time.perf_counter() - start
+            new = pool[picked]
+            is_labeled[new] = True
+            labeled = np.concatenate([labeled, new])
 
-    # -- the active learning loop ---------------------------------------------
+    def _end_round(self, indices, n_labels, query_time, fit_time):
+        """Record the round that just refitted, and report it to the callbacks."""
+        record = {
+            "round": len(self.history_),
+            "n_labels": int(n_labels),
+            "indices": indices,
+            "query_time": query_time,
+            "fit_time": fit_time,
+        }
+        self.history_.append(record)
+        self.n_rounds_ = len(self.history_) - 1
+        for callback in self.callbacks_:
+            callback.on_round(self, record)
+
+    def _check_stopping(self, X_pool):
+        """Check the criteria on a validated pool; record and return the answer."""
+        self.stop_reason_ = check_stopping(self.stopping_, self, X_pool)
+        self._stop_checked_round = len(self.history_)
+        return self.stop_reason_ is not None
+
+    # -- the hand-driven loop -----------------------------------------------------
 
     def query(self, X_pool, batch_size=None):
         """Positions of the most informative samples of ``X_pool``.
@@ -455,7 +362,7 @@ class ActiveLearner(
             equal scores are broken at random from ``random_state``.
         """
         check_is_fitted(self, "estimator_")
-        batch_size = _validate_n_samples(
+        batch_size = check_positive_int(
             self.batch_size if batch_size is None else batch_size, "batch_size"
         )
         X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
@@ -497,7 +404,7 @@ class ActiveLearner(
         check_is_fitted(self, "estimator_")
         X_new, y_new = self._validate_X_y(X_new, y_new, reset=False)
         classes = self._label_set(y_new, seen=self.classes_)
-        aligned, other = self._split_fit_params(fit_params, n_rows(X_new))
+        aligned, other = split_fit_params(fit_params, n_rows(X_new))
         if set(aligned) != set(self._labeled_params) or other:
             raise ValueError(
                 f"teach got fit parameters {sorted(fit_params)}, but fit was given "
@@ -511,132 +418,59 @@ class ActiveLearner(
             for name, value in self._labeled_params.items()
         }
         fixed = None if self.classes is None else classes
-        estimator, fit_time = self._fit_estimator(
-            X, y, {**params, **self._other_fit_params}, fixed
+        estimator, fit_time = self._fit_clone(
+            X, y, {**params, **self._other_fit_params}, fixed, self._estimator_seed
         )
         # Nothing above changed self; commit everything at once.
-        n_old = n_rows(self.X_labeled_)
-        new = np.arange(n_old, n_rows(X), dtype=np.int64)
-        self.history_.append(_round(new, n_rows(X), 0.0, fit_time))
+        new = np.arange(n_rows(self.X_labeled_), n_rows(X), dtype=np.int64)
         self.X_labeled_, self.y_labeled_ = X, y
         self._labeled_params = params
         self.classes_ = classes
         self.estimator_ = estimator
+        self._end_round(new, n_rows(X), 0.0, fit_time)
         return self
 
-    # -- prediction -------------------------------------------------------------
+    def should_stop(self, X_pool=None):
+        """Whether a stopping criterion says to stop after the latest round.
 
-    def _predict_input(self, X):
+        Checks each criterion of ``stopping_`` once per round (a round is the
+        initial ``fit`` or a ``teach``); calling again in the same round returns
+        the same answer without recording anything twice. Sets
+        ``stop_reason_`` to the reason of the first criterion that fires, or
+        None.
+
+        Parameters
+        ----------
+        X_pool : {array-like, sparse matrix, DataFrame} or None, default=None
+            The samples still unlabeled; required by criteria that look at the
+            pool (:class:`~skactive.stopping.MaxUncertainty`,
+            :class:`~skactive.stopping.StabilizingPredictions`).
+
+        Returns
+        -------
+        stop : bool
+            True when a criterion fired.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skactive.stopping import MaxLabels
+        >>> X, y = load_iris(return_X_y=True)
+        >>> learner = ActiveLearner(LogisticRegression(), batch_size=10,
+        ...                         stopping=[MaxLabels(30)], random_state=0)
+        >>> learner = learner.fit(X[::15], y[::15])  # 10 labels
+        >>> pool = np.delete(np.arange(150), np.arange(0, 150, 15))
+        >>> while not learner.should_stop(X[pool]):
+        ...     picked = learner.query(X[pool])
+        ...     learner = learner.teach(X[pool[picked]], y[pool[picked]])
+        ...     pool = np.delete(pool, picked)
+        >>> learner.stop_reason_
+        'MaxLabels: 30 samples are labeled (n_labels=30).'
+        """
         check_is_fitted(self, "estimator_")
-        X = self._validate_X(X, reset=False)
-        return _float32_rows(X) if _is_skorch_net(self.estimator_) else X
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Labels predicted by ``estimator_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._predict_input(X)  # checks fittedness first
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from ``estimator_``, columns following ``classes_``.
-
-        A class in ``classes_`` that the labeled set lacks gets probability 0.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._predict_input(X)
-        proba = np.asarray(self.estimator_.predict_proba(X))
-        return self._align_columns(proba)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of ``estimator_`` (its columns, its ``classes_``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._predict_input(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(_estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
-        """Score of ``estimator_`` on ``(X, y)`` (accuracy for classifiers).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._predict_input(X)
-        if sample_weight is None:
-            return self.estimator_.score(X, y)
-        return self.estimator_.score(X, y, sample_weight=sample_weight)
-
-    def _align_columns(self, proba):
-        inner = getattr(self.estimator_, "classes_", None)
-        n_classes = self.classes_.shape[0]
-        if inner is not None and proba.shape[1] == len(inner):
-            inner = np.asarray(inner)
-            if inner.shape == self.classes_.shape and np.array_equal(
-                inner, self.classes_
-            ):
-                return proba
-            aligned = np.zeros((proba.shape[0], n_classes), dtype=proba.dtype)
-            aligned[:, np.searchsorted(self.classes_, inner)] = proba
-            return aligned
-        if proba.shape[1] == n_classes:
-            return proba
-        raise ValueError(
-            f"estimator_ returned {proba.shape[1]} probability columns for the "
-            f"{n_classes} classes {self.classes_.tolist()[:10]}. A net with a fixed "
-            "output size needs the full label set: pass classes=[...] to "
-            "ActiveLearner."
-        )
+        if self._stop_checked_round == len(self.history_):
+            return self.stop_reason_ is not None
+        if X_pool is not None:
+            X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        return self._check_stopping(X_pool)

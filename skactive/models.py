@@ -21,10 +21,7 @@ which dispatches on what the model is, duck typing first:
 A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
-from numbers import Integral
-
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.ensemble import (
     BaggingClassifier,
@@ -35,15 +32,26 @@ from sklearn.ensemble import (
 )
 from sklearn.pipeline import Pipeline
 
-from skactive.nets._embedding import penultimate_activations
-from skactive.nets._mc_dropout import NO_SAMPLES_HELP, _torch_module, mc_dropout_samples
-from skactive.utils._batching import rows_to_tensor
-from skactive.utils._rows import n_rows
+from skactive.nets import NO_SAMPLES_HELP, mc_dropout_samples, penultimate_activations
+from skactive.utils.inputs import (
+    as_float_array,
+    float32_rows,
+    inference_mode,
+    logits_of,
+    module_device,
+    n_rows,
+    rows_to_tensor,
+    to_float32,
+    torch_module,
+)
+from skactive.utils.validation import check_positive_int
 
 __all__ = [
     "embed",
+    "ensemble_samples",
     "gradient_embedding_factors",
     "last_layer_inputs",
+    "model_input",
     "predict_proba",
     "predict_proba_samples",
 ]
@@ -75,40 +83,26 @@ def _is_skorch_net(model):
     return isinstance(model, NeuralNet)
 
 
-def _module_device(module):
-    parameter = next(module.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
+def model_input(model, X):
+    """``X`` as ``model`` reads it: float64 arrays cast to float32 for a skorch
+    net (skorch nets train in float32), anything else as it is."""
+    return to_float32(X) if _is_skorch_net(model) else X
 
 
 def _module_proba(module, X):
     """Softmax of a module's logits on ``X``, as a float32 ndarray."""
-    if hasattr(X, "iloc"):
-        X = X.to_numpy()
-    if isinstance(X, torch.Tensor):
-        inputs = X if torch.is_floating_point(X) else X.float()
-    elif sp.issparse(X) or isinstance(X, np.ndarray):
-        inputs = rows_to_tensor(X)
-    else:
-        inputs = rows_to_tensor(np.asarray(X, dtype=np.float32))
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            logits = module(inputs.to(_module_device(module)))
-    finally:
-        module.train(was_training)
-    if isinstance(logits, tuple):
-        logits = logits[0]
+    inputs = rows_to_tensor(float32_rows(X))
+    with inference_mode(module):
+        logits = logits_of(module(inputs.to(module_device(module))))
     return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
 
-def _float32_rows(X):
-    """``X`` as float32 when it is a float64 array (skorch nets train in float32)."""
-    if isinstance(X, np.ndarray) and X.dtype == np.float64:
-        return X.astype(np.float32)
-    if sp.issparse(X) and X.dtype == np.float64:
-        return X.astype(np.float32)
-    return X
+def _pipeline_head(model, X):
+    """``(last step, X transformed by the steps before it)`` of a Pipeline."""
+    for _, step in model.steps[:-1]:
+        if step is not None and step != "passthrough":
+            X = step.transform(X)
+    return model.steps[-1][1], X
 
 
 def predict_proba(model, X):
@@ -149,21 +143,7 @@ def predict_proba(model, X):
             f"{type(model).__name__} has no predict_proba, which this query "
             f"strategy needs. {_NO_PROBA_HELP}"
         )
-    if _is_skorch_net(model):
-        X = _float32_rows(X)
-    return np.asarray(method(X))
-
-
-def _validate_sample_count(n_samples):
-    if n_samples is None:
-        return None
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral):
-        raise TypeError(
-            f"n_samples must be a positive integer or None, got {n_samples!r}."
-        )
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples}.")
-    return int(n_samples)
+    return np.asarray(method(model_input(model, X)))
 
 
 def _member_columns(member_classes, classes, encoded):
@@ -206,7 +186,28 @@ def _members(model):
     return members, model.classes_, isinstance(model, _ENCODED_ENSEMBLES), subsets
 
 
-def _member_samples(members, classes, encoded, subsets, X):
+def ensemble_samples(members, classes, X, *, encoded=False, feature_subsets=None):
+    """Each member's class probabilities on ``X``, columns following ``classes``.
+
+    Parameters
+    ----------
+    members : list of fitted classifiers
+        A member without ``predict_proba`` contributes a one-hot vote.
+    classes : ndarray of shape (n_classes,)
+        The ensemble's label set.
+    X : array-like, sparse matrix or DataFrame
+        Samples.
+    encoded : bool, default=False
+        Whether the members were trained on the positions of ``classes``
+        (scikit-learn's forests and bagging) rather than on the labels.
+    feature_subsets : list of arrays or None, default=None
+        The columns each member reads (``BaggingClassifier``).
+
+    Returns
+    -------
+    samples : ndarray of shape (n_members, n_rows, n_classes)
+    """
+    subsets = feature_subsets
     if hasattr(X, "iloc") and encoded:
         X = X.to_numpy()  # such ensembles train their members on arrays
     samples = np.zeros((len(members), n_rows(X), len(classes)))
@@ -279,21 +280,17 @@ def predict_proba_samples(model, X, n_samples=None, random_state=None):
     >>> predict_proba_samples(forest, X[:8]).shape
     (5, 8, 3)
     """
-    n_samples = _validate_sample_count(n_samples)
+    n_samples = check_positive_int(n_samples, "n_samples", allow_none=True)
     method = getattr(model, "predict_proba_samples", None)
     if callable(method):
         return np.asarray(method(X, n_samples=n_samples, random_state=random_state))
     if isinstance(model, Pipeline):
-        for _, step in model.steps[:-1]:
-            if step is not None and step != "passthrough":
-                X = step.transform(X)
-        return predict_proba_samples(model.steps[-1][1], X, n_samples, random_state)
-    if _torch_module(model) is not None:
+        head, X = _pipeline_head(model, X)
+        return predict_proba_samples(head, X, n_samples, random_state)
+    if torch_module(model) is not None:
         if n_samples is None:
             n_samples = DEFAULT_MC_SAMPLES
-        if _is_skorch_net(model):
-            X = _float32_rows(X)
-        return mc_dropout_samples(model, X, n_samples, random_state)
+        return mc_dropout_samples(model, model_input(model, X), n_samples, random_state)
     members = _members(model)
     if members is None:
         raise TypeError(
@@ -301,29 +298,10 @@ def predict_proba_samples(model, X, n_samples=None, random_state=None):
             "dropout or from several members), which this query strategy needs. "
             f"{NO_SAMPLES_HELP}"
         )
-    return _member_samples(*members, X)
-
-
-def _raw_features(X):
-    """``X`` as a dense float array (float32 kept, anything else float64)."""
-    if hasattr(X, "iloc"):
-        X = X.to_numpy()
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    if sp.issparse(X):
-        X = X.toarray()
-    X = np.asarray(X)
-    if X.dtype != np.float32:
-        X = X.astype(np.float64)
-    return X.reshape(X.shape[0], -1)
-
-
-def _final_step(model, X):
-    """``(last step, X transformed by the steps before it)`` of a Pipeline."""
-    for _, step in model.steps[:-1]:
-        if step is not None and step != "passthrough":
-            X = step.transform(X)
-    return model.steps[-1][1], X
+    members, classes, encoded, subsets = members
+    return ensemble_samples(
+        members, classes, X, encoded=encoded, feature_subsets=subsets
+    )
 
 
 def embed(model, X):
@@ -361,10 +339,10 @@ def embed(model, X):
     if callable(method):
         return np.asarray(method(X))
     if isinstance(model, Pipeline):
-        return embed(*_final_step(model, X))
-    if _torch_module(model) is not None:
+        return embed(*_pipeline_head(model, X))
+    if torch_module(model) is not None:
         return penultimate_activations(model, X)
-    return _raw_features(X)
+    return as_float_array(X)
 
 
 def gradient_embedding_factors(model, X, embed_function=None):
@@ -423,14 +401,14 @@ def last_layer_inputs(model, X, embed_function=None):
     features : ndarray of shape (n_rows, n_dimensions)
     """
     if embed_function is None and isinstance(model, Pipeline):
-        return last_layer_inputs(*_final_step(model, X))
+        return last_layer_inputs(*_pipeline_head(model, X))
     proba = np.asarray(predict_proba(model, X), dtype=np.float64)
     if embed_function is not None:
         features = np.asarray(embed_function(model, X))
-    elif _torch_module(model) is not None:
+    elif torch_module(model) is not None:
         features = penultimate_activations(model, X)
     elif hasattr(model, "coef_"):
-        raw = _raw_features(X)
+        raw = as_float_array(X)
         features = np.hstack([raw, np.ones((raw.shape[0], 1), dtype=raw.dtype)])
     else:
         raise TypeError(

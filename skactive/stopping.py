@@ -14,14 +14,16 @@ as parameters never change; state a criterion keeps between rounds (the best
 score so far, the previous predictions) lives in attributes ending in ``_``.
 
 A criterion of one's own subclasses :class:`StoppingCriterion` and writes
-``_check(learner, X_pool) -> str | None``: a reason to stop, or None.
+``_check(learner, X_pool) -> str | None``: a reason to stop, or None. The public
+``check`` validates, then calls it; :func:`check_stopping` checks a list of
+criteria at once, validating all of them before any records anything.
 """
 
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import check_scoring, cohen_kappa_score
 from sklearn.utils import check_random_state
 
@@ -31,7 +33,8 @@ from skactive.acquisition import (
     margin_acquisition,
 )
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import iter_row_chunks, n_rows, take_rows
+from skactive.utils.inputs import iter_row_chunks, n_rows, take_rows
+from skactive.utils.seeding import MAX_SEED
 
 __all__ = [
     "MaxLabels",
@@ -40,6 +43,8 @@ __all__ = [
     "StabilizingPredictions",
     "StoppingCriterion",
     "TargetScore",
+    "check_stopping",
+    "clone_criteria",
 ]
 
 
@@ -99,6 +104,64 @@ class StoppingCriterion(BaseEstimator):
         score = float(scorer(learner, self.X_val, self.y_val))
         self.scores_ = [*getattr(self, "scores_", []), score]
         return score
+
+
+def clone_criteria(stopping, seed=None):
+    """Fresh clones of the criteria ``stopping``, seeded from ``seed``.
+
+    Parameters
+    ----------
+    stopping : list of StoppingCriterion or None
+        The criteria given to a learner.
+    seed : int or None, default=None
+        Criteria with a ``random_state`` left at None get ``seed + i`` (the i-th
+        criterion, from 1); None leaves them unseeded.
+
+    Returns
+    -------
+    criteria : list of StoppingCriterion
+    """
+    criteria = [] if stopping is None else list(stopping)
+    for criterion in criteria:
+        if not callable(getattr(criterion, "check", None)):
+            raise TypeError(
+                f"stopping must hold stopping criteria (objects with a check "
+                f"method, see skactive.stopping), got {criterion!r}."
+            )
+    criteria = [clone(criterion) for criterion in criteria]
+    if seed is not None:
+        for offset, criterion in enumerate(criteria, start=1):
+            params = criterion.get_params(deep=False)
+            if "random_state" in params and params["random_state"] is None:
+                criterion.set_params(random_state=(seed + offset) % MAX_SEED)
+    return criteria
+
+
+def check_stopping(criteria, learner, X_pool=None):
+    """The first reason to stop among ``criteria``, or None.
+
+    Every criterion checks its inputs before any records state, so a missing
+    input raises and changes nothing; then each criterion is checked once (all
+    of them, so each records this round).
+
+    Parameters
+    ----------
+    criteria : list of StoppingCriterion
+        The learner's fitted criteria (``stopping_``).
+    learner : ActiveLearner
+        The fitted learner, after its latest refit.
+    X_pool : array-like or None, default=None
+        The samples still unlabeled.
+
+    Returns
+    -------
+    reason : str or None
+    """
+    for criterion in criteria:
+        criterion._validate_inputs(X_pool)
+    reasons = [criterion._check(learner, X_pool) for criterion in criteria]
+    fired = [reason for reason in reasons if reason is not None]
+    return fired[0] if fired else None
 
 
 _VALIDATION_CONSTRAINTS = {

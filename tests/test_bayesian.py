@@ -156,7 +156,7 @@ def test_bald_scores_are_the_mutual_information_of_the_models_samples():
 
 
 def test_mc_dropout_scores_are_seeded_and_one_draw_covers_every_chunk(monkeypatch):
-    import skactive.utils._rows as rows
+    import skactive.utils.inputs as rows
 
     X, y = make_blobs(n_samples=3000, centers=3, cluster_std=3, random_state=0)
     net = TorchMLPClassifier((16,), dropout=0.3, max_epochs=10, random_state=0)

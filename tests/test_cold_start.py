@@ -11,8 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from skactive import ActiveLearner, RandomSampling, UncertaintySampling
+from skactive._initial import _stratified_draw
 from skactive.strategies import KMeansSampling
-from skactive.strategies.cold_start import _stratified_draw
 
 
 def _blobs(n_samples=300, centers=5, random_state=0):

@@ -19,9 +19,9 @@ from skactive.strategies import (
     CoreSet,
     DiverseUncertainty,
     UncertaintySampling,
-    diversity,
 )
-from skactive.strategies.diversity import _kmeans_plus_plus
+from skactive.strategies import _greedy as greedy
+from skactive.strategies._greedy import LazyKMeansPlusPlus
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_linear_factors_give_the_log_loss_gradient_with_the_intercept(data):
         )
 
 
-def _reference_badge(residual, features, n, rng, patience=diversity._PATIENCE):
+def _reference_badge(residual, features, n, rng, patience=greedy._PATIENCE):
     """BADGE's lazy k-means++ on the materialized n x (C * D) gradient embedding,
     one row and one center at a time."""
     g = (residual[:, :, None] * features[:, None, :]).reshape(len(residual), -1)
@@ -146,13 +146,10 @@ def _covering_radius(points, centers):
 
 
 @pytest.mark.parametrize("patience", [1, 3, 1000])
-def test_lazy_kmeans_plus_plus_draws_with_the_exact_d2_probabilities(
-    monkeypatch, patience
-):
+def test_lazy_kmeans_plus_plus_draws_with_the_exact_d2_probabilities(patience):
     # Rejection sampling on stale bounds must give k-means++'s law exactly: the
     # frequency of each (second, third) pick against its probability computed by
     # enumeration, on points where the second center changes others' distances.
-    monkeypatch.setattr(diversity, "_PATIENCE", patience)
     rng = np.random.RandomState(0)
     residual = rng.dirichlet(np.ones(2), size=7) - np.eye(2)[rng.randint(0, 2, 7)]
     features = rng.randn(7, 2)
@@ -167,7 +164,7 @@ def test_lazy_kmeans_plus_plus_draws_with_the_exact_d2_probabilities(
     n_draws = 6000
     counts = np.zeros((7, 7))
     for _ in range(n_draws):
-        picks = _kmeans_plus_plus(residual, features, 3, rng)
+        picks = LazyKMeansPlusPlus(residual, features, patience).select(3, rng)
         assert picks[0] == first
         counts[picks[1], picks[2]] += 1
     frequency = counts / n_draws
@@ -178,13 +175,13 @@ def test_lazy_kmeans_plus_plus_draws_with_the_exact_d2_probabilities(
 def _spy_candidates(monkeypatch):
     """Record the number of rows each greedy pass of _farthest_first runs on."""
     sizes = []
-    original = diversity._greedy_on_rows
+    original = greedy._greedy_on_rows
 
     def spy(points, squared_norms, centers, rows, *args):
         sizes.append(rows.shape[0])
         return original(points, squared_norms, centers, rows, *args)
 
-    monkeypatch.setattr(diversity, "_greedy_on_rows", spy)
+    monkeypatch.setattr(greedy, "_greedy_on_rows", spy)
     return sizes
 
 
@@ -204,7 +201,7 @@ def test_pruned_greedy_picks_what_the_whole_pool_greedy_picks(
         return strategy.select(model, pool, 25, X_labeled=labeled, random_state=3)
 
     sizes = _spy_candidates(monkeypatch)
-    monkeypatch.setattr(diversity, "_CANDIDATE_SHARE", 1.0)
+    monkeypatch.setattr(greedy, "_CANDIDATE_SHARE", 1.0)
     whole = picks()
     assert sizes == [4000]
     monkeypatch.undo()
@@ -214,8 +211,8 @@ def test_pruned_greedy_picks_what_the_whole_pool_greedy_picks(
     if n_labeled == 400:  # labeled rows all over the pool bound it tightly
         assert sizes == [800]
     # A first guess far too small is caught by the bounds, and rerun larger.
-    monkeypatch.setattr(diversity, "_CANDIDATES_PER_PICK", 1)
-    monkeypatch.setattr(diversity, "_CANDIDATE_SHARE", 0.0)
+    monkeypatch.setattr(greedy, "_CANDIDATES_PER_PICK", 1)
+    monkeypatch.setattr(greedy, "_CANDIDATE_SHARE", 0.0)
     sizes.clear()
     np.testing.assert_array_equal(picks(), whole)
     assert sizes[0] == 25 and len(sizes) > 1
@@ -262,7 +259,7 @@ def test_constant_features_give_unique_picks_and_no_nan(strategy):
 
 def test_all_zero_distances_fall_back_to_uniform_draws():
     residual, features = np.zeros((6, 3)), np.ones((6, 2))
-    picks = _kmeans_plus_plus(residual, features, 6, np.random.RandomState(0))
+    picks = LazyKMeansPlusPlus(residual, features).select(6, np.random.RandomState(0))
     assert sorted(picks.tolist()) == list(range(6))
 
 
@@ -399,17 +396,15 @@ def test_ranked_batch_on_constant_features_gives_unique_picks():
 def test_nearest_distances_match_scikit_learn(dtype):
     from sklearn.metrics import pairwise_distances_argmin_min
 
-    from skactive.strategies import diversity
-
     rng = np.random.RandomState(0)
     points, centers = rng.randn(3000, 7).astype(dtype), rng.randn(40, 7).astype(dtype)
     _, expected = pairwise_distances_argmin_min(points, centers)
-    old = diversity._PAIRWISE_FLOATS
+    old = greedy._PAIRWISE_FLOATS
     try:
-        diversity._PAIRWISE_FLOATS = 40 * 700  # several blocks
-        nearest = diversity._nearest_squared_distances(points, centers)
+        greedy._PAIRWISE_FLOATS = 40 * 700  # several blocks
+        nearest = greedy.nearest_squared_distances(points, centers)
     finally:
-        diversity._PAIRWISE_FLOATS = old
+        greedy._PAIRWISE_FLOATS = old
     np.testing.assert_allclose(nearest, expected**2, rtol=1e-4, atol=1e-4)
 
 

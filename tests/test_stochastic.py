@@ -11,19 +11,19 @@ from sklearn.linear_model import LogisticRegression
 from skactive.strategies import (
     BALD,
     BatchBALD,
-    QueryStrategy,
+    PerSampleStrategy,
     StochasticBatch,
     UncertaintySampling,
     top_k,
 )
 
 
-class GivenScores(QueryStrategy):
+class GivenScores(PerSampleStrategy):
     """Scores are the first feature of each row."""
 
     _parameter_constraints: dict = {}  # noqa: RUF012
 
-    def _score(self, model, X):
+    def _score(self, model, X, random_state):
         return np.asarray(X)[:, 0]
 
 

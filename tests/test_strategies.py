@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from skorch import NeuralNetClassifier
 
-import skactive.utils._rows as rows_module
+import skactive.utils.inputs as rows_module
 from skactive import (
     RandomSampling,
     UncertaintySampling,
@@ -22,10 +22,10 @@ from skactive import (
     least_confidence_acquisition,
     margin_acquisition,
 )
-from skactive.strategies import QueryStrategy, top_k
+from skactive.strategies import BatchStrategy, PerSampleStrategy, QueryStrategy, top_k
 
 
-class FirstColumn(QueryStrategy):
+class FirstColumn(PerSampleStrategy):
     """Scores each sample by its first feature: a strategy with known scores."""
 
     _parameter_constraints: dict = {}  # noqa: RUF012
@@ -33,7 +33,7 @@ class FirstColumn(QueryStrategy):
     def __init__(self, estimator=None):
         self.estimator = estimator
 
-    def _score(self, model, X):
+    def _score(self, model, X, random_state):
         return np.asarray(X)[:, 0]
 
 
@@ -330,8 +330,18 @@ def test_scores_of_the_wrong_shape_are_an_error(fitted):
 
 
 def test_a_strategy_must_define_how_it_scores_or_selects():
-    class Empty(QueryStrategy):
+    class Empty(PerSampleStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+    class EmptyBatch(BatchStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+    class Bare(QueryStrategy):
         _parameter_constraints: dict = {}  # noqa: RUF012
 
     with pytest.raises(NotImplementedError, match="Empty must implement _score"):
         Empty().select(None, np.zeros((4, 2)), 2)
+    with pytest.raises(NotImplementedError, match="must implement _select_batch"):
+        EmptyBatch().select(None, np.zeros((4, 2)), 2)
+    with pytest.raises(NotImplementedError, match="subclass PerSampleStrategy"):
+        Bare().select(None, np.zeros((4, 2)), 2)

@@ -6,7 +6,8 @@ import scipy.sparse as sp
 import torch
 from torch.utils.data import Subset, TensorDataset
 
-from skactive.utils._batching import ArrayDataset, BatchLoader, iter_padded_chunks
+from skactive.nets._training import ArrayDataset, BatchLoader
+from skactive.utils.inputs import iter_padded_chunks
 
 
 @pytest.fixture

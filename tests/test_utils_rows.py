@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from skactive.utils._rows import (
+from skactive.utils.inputs import (
     chunk_rows,
     concat_rows,
     iter_row_chunks,

@@ -5,13 +5,14 @@ import numbers
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
-from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
+from skactive.callbacks import ScoreRecorder
 from skactive.evaluation._metrics import BASELINE
 from skactive.evaluation._result import LearningCurveResult
-from skactive.labeling import SimulatedOracle
-from skactive.strategies import RandomSampling
+from skactive.oracle import SimulatedOracle
+from skactive.strategies import RandomSampling, UncertaintySampling
+from skactive.utils.seeding import draw_seed
 
 __all__ = ["active_learning_curve"]
 
@@ -39,8 +40,6 @@ def _strategy_name(strategy):
 
 def _named_strategies(query_strategies, learner):
     if query_strategies is None:
-        from skactive.strategies import UncertaintySampling
-
         own = learner.query_strategy
         query_strategies = [UncertaintySampling() if own is None else own]
     if isinstance(query_strategies, dict):
@@ -89,19 +88,15 @@ def _run_learner(learner, candidate, seed):
     return run.set_params(random_state=int(seed))
 
 
-def _one_run(learner, X, y, X_test, y_test, scorer, params):
-    """One simulation; the test score after every round."""
-    scores = []
-
-    def record(fitted):
-        scores.append(float(scorer(fitted, X_test, y_test)))
-
-    learner._validate_params()
-    learner._fit(X, y, params, on_round=record)
+def _one_run(learner, X, y, X_test, y_test, scoring, params):
+    """One simulation; the test score after every round, through a callback."""
+    recorder = ScoreRecorder(X_test, y_test, scoring)
+    learner.set_params(callbacks=[*(learner.callbacks or []), recorder])
+    learner.fit(X, y, **params)
     history = learner.history_
     return {
         "n_labels": [entry["n_labels"] for entry in history],
-        "scores": scores,
+        "scores": learner.callbacks_[-1].scores_,
         "fit_times": [entry["fit_time"] for entry in history],
         "query_times": [entry["query_time"] for entry in history],
         "stop_reason": learner.stop_reason_,
@@ -211,6 +206,28 @@ def active_learning_curve(
     >>> result.scores["margin"].shape
     (2, 3)
     """
+    named = _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies)
+    check_scoring(learner, scoring=scoring)  # a bad scoring fails before any run
+    seeds = draw_seed(random_state, size=n_repeats)
+    tasks = [(name, repeat) for name in named for repeat in range(n_repeats)]
+    runs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_one_run)(
+            _run_learner(learner, named[name], seeds[repeat]),
+            X,
+            y,
+            X_test,
+            y_test,
+            scoring,
+            {} if params is None else dict(params),
+        )
+        for name, repeat in tasks
+    )
+    runs = list(_progress(runs, len(tasks), verbose))
+    return _collect(runs, tasks, named, n_repeats, scoring)
+
+
+def _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies):
+    """The named strategies, after checking the learner, repeats and test labels."""
     if getattr(learner, "budget", None) is None:
         raise ValueError(
             "active_learning_curve runs the learner's simulation, which needs a "
@@ -231,24 +248,11 @@ def active_learning_curve(
             "the learner can never predict them. Drop those test samples, or add "
             "samples of those classes to the pool."
         )
-    scorer = check_scoring(learner, scoring=scoring)
-    seeds = check_random_state(random_state).randint(
-        np.iinfo(np.int32).max, size=n_repeats
-    )
-    tasks = [(name, repeat) for name in named for repeat in range(n_repeats)]
-    runs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_one_run)(
-            _run_learner(learner, named[name], seeds[repeat]),
-            X,
-            y,
-            X_test,
-            y_test,
-            scorer,
-            {} if params is None else dict(params),
-        )
-        for name, repeat in tasks
-    )
-    runs = list(_progress(runs, len(tasks), verbose))
+    return named
+
+
+def _collect(runs, tasks, named, n_repeats, scoring):
+    """The runs' records stacked into a LearningCurveResult."""
     longest = max(runs, key=lambda run: len(run["n_labels"]))
     n_labels = np.asarray(longest["n_labels"], dtype=np.int64)
     n_steps = n_labels.shape[0]

@@ -22,7 +22,16 @@ callbacks, history and checkpoints keep working.
 """
 
 from skactive.nets._classifier import NetClassifier
-from skactive.nets._mc_dropout import MCDropout
+from skactive.nets._embedding import penultimate_activations
+from skactive.nets._mc_dropout import NO_SAMPLES_HELP, MCDropout, mc_dropout_samples
 from skactive.nets._mlp import MLPModule, TorchMLPClassifier
 
-__all__ = ["MCDropout", "MLPModule", "NetClassifier", "TorchMLPClassifier"]
+__all__ = [
+    "NO_SAMPLES_HELP",
+    "MCDropout",
+    "MLPModule",
+    "NetClassifier",
+    "TorchMLPClassifier",
+    "mc_dropout_samples",
+    "penultimate_activations",
+]

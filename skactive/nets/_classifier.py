@@ -7,21 +7,20 @@ A plain scikit-learn estimator that builds a fresh ``skorch.NeuralNet`` into
 
 import copy
 import inspect
-from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Callback
 
-from skactive.utils._batching import ArrayDataset, BatchLoader, iter_padded_chunks
+from skactive.nets._training import ArrayDataset, BatchLoader, LossPlateau
 from skactive.utils._compat import Interval, StrOptions, _fit_context, validate_data
+from skactive.utils.inputs import inference_mode, iter_padded_chunks, logits_of
+from skactive.utils.seeding import draw_seed, private_torch_rng
 
 __all__ = ["NetClassifier"]
 
@@ -47,55 +46,6 @@ _ROUTED_PREFIXES = (
     "iterator_valid",
     "dataset",
 )
-
-
-class _LossPlateau(Callback):
-    """Stop training when the loss stalls, by scikit-learn's ``MLPClassifier`` rule.
-
-    An epoch counts as no improvement when its loss is above the best loss so far
-    minus ``tol``; ``n_iter_no_change`` such epochs in a row stop training.
-    skorch's ``EarlyStopping`` measures improvement from the last epoch that
-    improved by ``tol``, so a slow steady decline never stops it; this rule does.
-    """
-
-    def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10):
-        self.monitor = monitor
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-
-    def on_train_begin(self, net, **kwargs):
-        self.best_loss_ = np.inf
-        self.no_improvement_count_ = 0
-
-    def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, self.monitor]
-        if loss > self.best_loss_ - self.tol:
-            self.no_improvement_count_ += 1
-        else:
-            self.no_improvement_count_ = 0
-        self.best_loss_ = min(self.best_loss_, loss)
-        if self.no_improvement_count_ >= self.n_iter_no_change:
-            raise KeyboardInterrupt  # skorch's signal to end training
-
-
-@contextmanager
-def _private_torch_rng(seed_or_state, device):
-    """Run a block on torch's RNG seeded from ``seed_or_state``, then restore it.
-
-    Yields a list that receives the RNG state at the end of the block, so a later
-    ``partial_fit`` continues the same random stream.
-    """
-    cuda_devices = []
-    if torch.device(device).type == "cuda":
-        cuda_devices = list(range(torch.cuda.device_count()))
-    end_state = []
-    with torch.random.fork_rng(devices=cuda_devices):
-        if isinstance(seed_or_state, torch.Tensor):
-            torch.set_rng_state(seed_or_state)
-        else:
-            torch.manual_seed(seed_or_state)
-        yield end_state
-        end_state.append(torch.get_rng_state())
 
 
 class NetClassifier(ClassifierMixin, BaseEstimator):
@@ -353,7 +303,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         callbacks = copy.deepcopy(list(self.callbacks or []))
         if self.tol is not None:
             monitor = "train_loss" if self.train_split is None else "valid_loss"
-            stopper = _LossPlateau(monitor, self.tol, self.n_iter_no_change)
+            stopper = LossPlateau(monitor, self.tol, self.n_iter_no_change)
             callbacks.append(("loss_plateau", stopper))
         return NeuralNet(
             module,
@@ -401,12 +351,6 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------
 
-    def _draw_seed(self):
-        """The torch seed of a new network, drawn from ``random_state``."""
-        return int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
-
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float32, reset=reset
@@ -433,9 +377,9 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate_training_data(X, y, reset=True)
         self._set_classes(y, self.classes)
         y_encoded = self._encode(y)
-        seed = self._draw_seed()
+        seed = draw_seed(self.random_state)
         net = self._build_net(X.shape[1], len(self.classes_))
-        with _private_torch_rng(seed, self.device) as end_state:
+        with private_torch_rng(seed, self.device) as end_state:
             net.fit(X, y_encoded)
         self.net_ = net
         self._rng_state = end_state[0]
@@ -468,7 +412,9 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         if first_call:
             self._set_classes(y, self.classes if classes is None else classes)
             net = self._build_net(X.shape[1], len(self.classes_))
-            with _private_torch_rng(self._draw_seed(), self.device) as end_state:
+            with private_torch_rng(
+                draw_seed(self.random_state), self.device
+            ) as end_state:
                 net.initialize()
             self.net_, self.n_iter_, self._rng_state = net, 0, end_state[0]
         elif classes is not None and not np.array_equal(
@@ -480,7 +426,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             )
         y_encoded = self._encode(y)
         net = self.net_
-        with _private_torch_rng(self._rng_state, self.device) as end_state:
+        with private_torch_rng(self._rng_state, self.device) as end_state:
             # skorch's own partial_fit runs max_epochs epochs; one epoch per call
             # is scikit-learn's convention (MLPClassifier.partial_fit).
             net.notify("on_train_begin", X=X, y=y_encoded)
@@ -503,22 +449,14 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         """Logits of validated ``X`` in fixed-size chunks, as a float32 ndarray."""
-        module = self.net_.module_
-        was_training = module.training
-        module.eval()
         out = np.empty((X.shape[0], len(self.classes_)), dtype=np.float32)
+        chunk_size = max(self.batch_size, _MIN_INFERENCE_CHUNK)
         start = 0
-        try:
-            with torch.no_grad():
-                chunk_size = max(self.batch_size, _MIN_INFERENCE_CHUNK)
-                for chunk, n_valid in iter_padded_chunks(X, chunk_size):
-                    logits = module(chunk.to(self.device))
-                    if isinstance(logits, tuple):
-                        logits = logits[0]
-                    out[start : start + n_valid] = logits[:n_valid].cpu().numpy()
-                    start += n_valid
-        finally:
-            module.train(was_training)
+        with inference_mode(self.net_.module_) as module:
+            for chunk, n_valid in iter_padded_chunks(X, chunk_size, self.device):
+                logits = logits_of(module(chunk))
+                out[start : start + n_valid] = logits[:n_valid].cpu().numpy()
+                start += n_valid
         return out
 
     def _validate_predict_data(self, X):

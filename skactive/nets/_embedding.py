@@ -8,7 +8,13 @@ is the outer product of these activations with ``p - onehot(argmax p)``.
 import numpy as np
 import torch
 
-from skactive.nets._mc_dropout import _as_float_rows, _padded_chunks, _torch_module
+from skactive.utils.inputs import (
+    float32_rows,
+    inference_mode,
+    iter_padded_chunks,
+    module_device,
+    torch_module,
+)
 
 __all__ = ["penultimate_activations"]
 
@@ -30,7 +36,7 @@ def penultimate_activations(model, X):
     activations : ndarray of shape (n_rows, n_units), float32
         Computed in eval mode, without gradients, in fixed-size chunks.
     """
-    module = _torch_module(model)
+    module = torch_module(model)
     linears = [
         layer for layer in module.modules() if isinstance(layer, torch.nn.Linear)
     ]
@@ -40,20 +46,17 @@ def penultimate_activations(model, X):
             "serve as its embedding; pass embed=<a function (model, X) -> features> "
             "to the strategy."
         )
-    X = _as_float_rows(model, X)
-    parameter = next(module.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
+    X = float32_rows(X, model)
+    device = module_device(module)
     captured = []
     handle = linears[-1].register_forward_pre_hook(
         lambda layer, inputs: captured.append(inputs[0].detach())
     )
-    was_training = module.training
-    module.eval()
     out = None
     try:
-        with torch.no_grad():
+        with inference_mode(module):
             start = 0
-            for chunk, n_valid in _padded_chunks(X, _CHUNK_ROWS, device):
+            for chunk, n_valid in iter_padded_chunks(X, _CHUNK_ROWS, device):
                 captured.clear()
                 module(chunk)
                 features = captured[-1].reshape(chunk.shape[0], -1)[:n_valid]
@@ -63,7 +66,6 @@ def penultimate_activations(model, X):
                 start += n_valid
     finally:
         handle.remove()
-        module.train(was_training)
     if out is None:
         out = np.empty((0, linears[-1].in_features), dtype=np.float32)
     return out

@@ -23,15 +23,20 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skactive.nets._classifier import NetClassifier
-from skactive.utils._batching import rows_to_tensor
 from skactive.utils._compat import Interval
+from skactive.utils.inputs import (
+    float32_rows,
+    inference_mode,
+    iter_padded_chunks,
+    logits_of,
+    module_device,
+    torch_module,
+)
+from skactive.utils.seeding import draw_seed
 
 __all__ = ["MCDropout", "mc_dropout_samples"]
 
@@ -52,51 +57,12 @@ NO_SAMPLES_HELP = (
 )
 
 
-def _torch_module(model):
-    """The trained ``torch.nn.Module`` of a net, or None for other models."""
-    if isinstance(model, torch.nn.Module):
-        return model
-    if isinstance(model, NetClassifier):
-        return model.module_  # raises NotFittedError when unfitted
-    module = getattr(model, "module_", None)
-    if isinstance(module, torch.nn.Module):  # a skorch net
-        return module
-    return None
-
-
 def _dropout_layers(module):
     return [
         layer
         for layer in module.modules()
         if isinstance(layer, _DROPOUT) and layer.p > 0
     ]
-
-
-def _as_float_rows(model, X):
-    """``X`` as float32 rows (ndarray, CSR or tensor) for the network of ``model``."""
-    if isinstance(model, NetClassifier):
-        return model._validate_predict_data(X)
-    if hasattr(X, "iloc"):
-        X = X.to_numpy()
-    if isinstance(X, torch.Tensor):
-        return X if torch.is_floating_point(X) else X.float()
-    if sp.issparse(X):
-        return X.tocsr().astype(np.float32)
-    return np.asarray(X, dtype=np.float32)
-
-
-def _padded_chunks(X, chunk_size, device):
-    """Chunks of exactly ``chunk_size`` rows (the last zero-padded) as tensors."""
-    n_samples = X.shape[0]
-    for start in range(0, n_samples, chunk_size):
-        rows = X[start : start + chunk_size]
-        chunk = rows.float() if isinstance(rows, torch.Tensor) else rows_to_tensor(rows)
-        chunk = chunk.to(device)
-        n_valid = chunk.shape[0]
-        if n_valid < chunk_size:
-            padding = chunk.new_zeros((chunk_size - n_valid, *chunk.shape[1:]))
-            chunk = torch.cat([chunk, padding])
-        yield chunk, n_valid
 
 
 class _ConsistentDropout:
@@ -160,9 +126,7 @@ def _forward(module, chunk, sampler):
     sampler.start_pass(n_rows)
     if not sampler.share_prefix:
         chunk = chunk.repeat(sampler.n_samples, *([1] * (chunk.ndim - 1)))
-    logits = module(chunk)
-    if isinstance(logits, tuple):
-        logits = logits[0]
+    logits = logits_of(module(chunk))
     if logits.shape[0] == n_rows and not sampler.expanded:
         # No dropout layer was reached: every sample is the plain prediction.
         logits = logits.unsqueeze(0).expand(sampler.n_samples, *logits.shape)
@@ -193,7 +157,7 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
     -------
     samples : ndarray of shape (n_samples, n_rows, n_classes), float32
     """
-    module = _torch_module(model)
+    module = torch_module(model)
     if module is None:
         raise TypeError(f"{type(model).__name__} is not a torch network.")
     layers = _dropout_layers(module)
@@ -202,24 +166,21 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
             f"{type(model).__name__} has no dropout layer with p > 0, so MC dropout "
             f"cannot sample it. {NO_SAMPLES_HELP}"
         )
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    X = _as_float_rows(model, X)
+    seed = draw_seed(random_state)
+    X = float32_rows(X, model)
     n_total = X.shape[0]
-    parameter = next(module.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
+    device = module_device(module)
     # A power of two, so the pool chunks of the strategies (multiples of 1024)
     # split into whole passes.
     chunk_size = 2 ** max(3, int(math.log2(max(_ROWS_PER_PASS // n_samples, 1))))
     chunk_size = min(chunk_size, 2 ** max(3, math.ceil(math.log2(max(n_total, 1)))))
     sampler = _ConsistentDropout(n_samples, seed)
     out = None
-    was_training = module.training
     handles = [layer.register_forward_hook(sampler) for layer in layers]
-    module.eval()
     try:
-        with torch.no_grad():
+        with inference_mode(module):
             start = 0
-            for chunk, n_valid in _padded_chunks(X, chunk_size, device):
+            for chunk, n_valid in iter_padded_chunks(X, chunk_size, device):
                 if start == 0:
                     try:
                         proba = _forward(module, chunk, sampler)
@@ -238,7 +199,6 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
     finally:
         for handle in handles:
             handle.remove()
-        module.train(was_training)
     if out is None:
         n_classes = getattr(model, "classes_", ())
         out = np.empty((n_samples, 0, len(n_classes)), dtype=np.float32)

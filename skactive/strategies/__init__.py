@@ -2,10 +2,20 @@
 
 Every strategy is a scikit-learn estimator holding only parameters, so it can be
 cloned, pickled, and searched over with ``GridSearchCV`` as the
-``query_strategy`` of an :class:`~skactive.ActiveLearner`.
+``query_strategy`` of an :class:`~skactive.ActiveLearner`. There are two kinds,
+each with one method to write: :class:`PerSampleStrategy` (score a chunk of the
+pool) and :class:`BatchStrategy` (choose a whole batch); what a strategy needs is
+declared in its :class:`StrategyTags`.
 """
 
-from skactive.strategies._base import QueryStrategy, top_k
+from skactive.strategies._base import (
+    BatchStrategy,
+    PerSampleStrategy,
+    QueryContext,
+    QueryStrategy,
+    StrategyTags,
+    get_strategy_tags,
+)
 from skactive.strategies.bayesian import (
     BALD,
     BALDAcquisition,
@@ -27,12 +37,14 @@ from skactive.strategies.expected import ExpectedErrorReduction, ExpectedModelCh
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
+from skactive.utils.ranking import top_k
 
 __all__ = [
     "BADGE",
     "BALD",
     "BALDAcquisition",
     "BatchBALD",
+    "BatchStrategy",
     "ClusterMargin",
     "CoreSet",
     "DiverseUncertainty",
@@ -41,13 +53,17 @@ __all__ = [
     "InformationDensity",
     "KMeansSampling",
     "MeanStd",
+    "PerSampleStrategy",
     "QueryByCommittee",
+    "QueryContext",
     "QueryStrategy",
     "RandomSampling",
     "StochasticBatch",
+    "StrategyTags",
     "TypiClust",
     "UncertaintySampling",
     "VariationRatios",
     "diverse_batch_query",
+    "get_strategy_tags",
     "top_k",
 ]

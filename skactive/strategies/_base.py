@@ -1,38 +1,116 @@
-"""The QueryStrategy base class: validation, chunked scoring, top-k and ties.
+"""The two kinds of query strategy, and what a strategy declares it needs.
 
-A strategy owns nothing but its parameters. Public methods validate and then call
-the one private method a subclass writes (the template of imbalanced-learn's
-``fit_resample`` / ``_fit_resample``):
+A strategy owns nothing but its parameters. Its public methods validate, then
+call the one private method a subclass writes (the template of
+imbalanced-learn's ``fit_resample`` / ``_fit_resample``):
 
-* per-sample strategies write ``_score(model, X_chunk) -> (n_chunk,)`` (higher
-  means query first); the base class scores the pool chunk by chunk and keeps a
-  running top-k, so extra memory is one chunk's worth, not the pool's;
-* batch-aware strategies write ``_select(model, X, n_samples, X_labeled,
-  random_state) -> indices`` instead;
-* strategies that retrain on the labels (``_needs_labels = True``) write
-  ``_select_labeled(model, X, n_samples, X_labeled, y_labeled, random_state)``.
+* :class:`PerSampleStrategy`: the author writes ``_score(model, X, random_state)``
+  returning one score per row of a chunk (higher means query first). The base
+  scores the pool chunk by chunk, checks every score, draws one seed per query
+  (the same for every chunk, so a random model such as MC dropout is one draw for
+  the whole pool) and keeps a streamed top-k with random ties;
+* :class:`BatchStrategy`: the author writes ``_select_batch(model, X, n_samples,
+  context)`` choosing the whole batch, from the model, the pool and a
+  :class:`QueryContext` (the labeled set, its labels, the random state). The base
+  checks the answer: unique int64 positions, the right length.
+
+What a strategy needs is declared in its tags (:class:`StrategyTags`, read with
+:func:`get_strategy_tags`): whether it reads a fitted model, the labels of the
+labeled set, and whether it gives per-sample scores. Other code reads the tags
+and never a strategy's private attributes.
 """
 
-from numbers import Integral
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from skactive.utils._rows import iter_row_chunks, n_rows
+from skactive.utils.inputs import iter_row_chunks, n_rows
+from skactive.utils.ranking import StreamingTopK
+from skactive.utils.seeding import draw_seed
+from skactive.utils.validation import check_positive_int
 
-__all__ = ["QueryStrategy", "top_k"]
+__all__ = [
+    "BatchStrategy",
+    "PerSampleStrategy",
+    "QueryContext",
+    "QueryStrategy",
+    "StrategyTags",
+    "check_per_sample_strategy",
+    "get_strategy_tags",
+]
 
 
-def _validate_n_samples(n_samples, name="n_samples"):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral):
+@dataclass
+class StrategyTags:
+    """What a query strategy needs and gives, declared by the strategy.
+
+    Attributes
+    ----------
+    requires_model : bool, default=True
+        It reads a fitted model. False for label-free strategies
+        (``RandomSampling``, ``KMeansSampling``, ``TypiClust``, ``CoreSet`` on raw
+        features), which can choose the initial labeled set.
+    requires_labels : bool, default=False
+        It reads the labels of the labeled set (``ExpectedErrorReduction``
+        retrains on them): ``select`` then needs ``X_labeled`` and
+        ``y_labeled``.
+    per_sample_scores : bool, default=False
+        It gives one score per sample (``score_samples``), so it can be the
+        ``base_strategy`` of ``StochasticBatch`` or ``InformationDensity``.
+    """
+
+    requires_model: bool = True
+    requires_labels: bool = False
+    per_sample_scores: bool = False
+
+
+def get_strategy_tags(strategy):
+    """The :class:`StrategyTags` of a strategy (defaults for other objects).
+
+    Examples
+    --------
+    >>> from skactive.strategies import RandomSampling
+    >>> get_strategy_tags(RandomSampling()).requires_model
+    False
+    """
+    method = getattr(strategy, "__skactive_tags__", None)
+    return method() if callable(method) else StrategyTags()
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What a batch strategy may read besides the model and the pool.
+
+    Attributes
+    ----------
+    X_labeled : array-like of shape (n_labeled, n_features) or None
+        The labeled samples.
+    y_labeled : ndarray of shape (n_labeled,) or None
+        Their labels.
+    random_state : RandomState
+        The query's random stream: every random choice draws from it.
+    """
+
+    X_labeled: object
+    y_labeled: object
+    random_state: np.random.RandomState
+
+    @property
+    def n_labeled(self):
+        """Number of labeled samples (0 without a labeled set)."""
+        return 0 if self.X_labeled is None else n_rows(self.X_labeled)
+
+
+def check_per_sample_strategy(strategy, owner):
+    """Raise a TypeError unless ``strategy`` gives per-sample scores."""
+    if not get_strategy_tags(strategy).per_sample_scores:
         raise TypeError(
-            f"{name} must be a positive integer, got {n_samples!r} of type "
-            f"{type(n_samples).__name__}."
+            f"base_strategy={type(strategy).__name__}(...) of {owner} chooses whole "
+            "batches and has no score per sample; use a per-sample strategy such "
+            "as UncertaintySampling(), BALD() or ExpectedModelChange()."
         )
-    if n_samples < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n_samples}.")
-    return int(n_samples)
 
 
 def _check_labeled(strategy, X_labeled, y_labeled):
@@ -53,104 +131,26 @@ def _check_labeled(strategy, X_labeled, y_labeled):
     return y_labeled
 
 
-def _candidates(scores, k):
-    """Positions of ``scores`` that can be in a top-k: all >= the k-th largest.
-
-    Keeping every tie of the k-th value lets the final choice among ties be
-    random rather than decided by position.
-    """
-    if scores.shape[0] <= k:
-        return np.arange(scores.shape[0])
-    kth = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
-    return np.flatnonzero(scores >= kth)
-
-
-def top_k(scores, k, random_state=None):
-    """Positions of the ``k`` largest scores, largest first, ties in random order.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n,)
-        Scores; higher means query first. NaN is not allowed.
-    k : int
-        How many to return; ``min(k, n)`` are returned.
-    random_state : int, RandomState instance or None, default=None
-        Breaks ties, both at the k-th place (which of the tied samples get in) and
-        in the order of the result.
-
-    Returns
-    -------
-    indices : ndarray of shape (min(k, n),), int64
-
-    Examples
-    --------
-    >>> top_k(np.array([0.1, 0.9, 0.5, 0.7]), 2)
-    array([1, 3])
-    """
-    scores = np.asarray(scores)
-    rng = check_random_state(random_state)
-    return _finish_top_k(np.arange(scores.shape[0]), scores, k, rng)
-
-
-def _finish_top_k(positions, scores, k, rng):
-    """The top ``k`` of candidate ``positions`` with ``scores``, ties at random."""
-    if scores.shape[0] > k:
-        kth = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
-        above = np.flatnonzero(scores > kth)
-        tied = np.flatnonzero(scores == kth)
-        chosen = rng.choice(tied, size=k - above.shape[0], replace=False)
-        keep = np.concatenate([above, chosen])
-        positions, scores = positions[keep], scores[keep]
-    # Sort by score, descending; a random key orders equal scores.
-    order = np.lexsort((rng.random_sample(scores.shape[0]), -scores))
-    return positions[order].astype(np.int64, copy=False)
-
-
 class QueryStrategy(BaseEstimator):
-    """Base class of query strategies.
+    """Common base of query strategies: ``query``, ``select`` and the tags.
 
     A strategy is a scikit-learn estimator holding only parameters, so it can be
     cloned, pickled and searched over with ``GridSearchCV`` as the
-    ``query_strategy`` of an :class:`~skactive.ActiveLearner`. Subclasses write
-    ``_score`` (one score per sample, higher = query first) or ``_select`` (a whole
-    batch at once).
-
-    Used on its own, a strategy built with a fitted ``estimator`` answers
-    ``query(X_pool, n_samples)``.
-
-    Examples
-    --------
-    A strategy of one's own needs one method. Here, query the samples whose top
-    two classes are closest in log-odds:
-
-    >>> import numpy as np
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from skactive.models import predict_proba
-    >>> from skactive.strategies import QueryStrategy
-    >>> class LogOddsMargin(QueryStrategy):
-    ...     _parameter_constraints = {}
-    ...     def _score(self, model, X):
-    ...         top2 = np.sort(np.log(predict_proba(model, X)), axis=1)[:, -2:]
-    ...         return top2[:, 0] - top2[:, 1]  # higher = closer = query first
-    >>> X, y = load_iris(return_X_y=True)
-    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
-    >>> LogOddsMargin().select(model, X, 3, random_state=0).shape
-    (3,)
+    ``query_strategy`` of an :class:`~skactive.ActiveLearner`. Write a strategy
+    by subclassing :class:`PerSampleStrategy` or :class:`BatchStrategy`; this
+    class is for ``isinstance`` checks.
     """
 
-    #: Whether the strategy reads a fitted model (RandomSampling does not).
-    _needs_model = True
-    #: Whether the strategy scores samples one by one (``score_samples``); batch
-    #: strategies that choose a whole batch at once set it False.
-    _per_sample_scores = True
-    #: Whether the strategy reads the labels of the labeled samples (expected
-    #: error reduction retrains on them).
-    _needs_labels = False
+    def __skactive_tags__(self):
+        """This strategy's :class:`StrategyTags`; subclasses extend them."""
+        return StrategyTags()
 
-    def _validate_strategy_params(self):
-        """Check parameters; subclasses extend (scikit-learn's constraints)."""
-        self._validate_params()
+    def _standalone_model(self):
+        """The ``estimator`` parameter, or that of ``base_strategy``."""
+        model = getattr(self, "estimator", None)
+        if model is None and hasattr(self, "base_strategy"):
+            model = getattr(self.base_strategy, "estimator", None)
+        return model
 
     def query(
         self,
@@ -163,9 +163,9 @@ class QueryStrategy(BaseEstimator):
     ):
         """Indices of the ``n_samples`` most informative samples of ``X_pool``.
 
-        Standalone use, with the model given as this strategy's ``estimator``.
-        Inside an :class:`~skactive.ActiveLearner`, the learner calls
-        :meth:`select` with its own fitted model instead.
+        Standalone use, with the model given as this strategy's ``estimator``
+        (or its ``base_strategy``'s). Inside an :class:`~skactive.ActiveLearner`,
+        the learner calls :meth:`select` with its own fitted model instead.
 
         Parameters
         ----------
@@ -188,7 +188,7 @@ class QueryStrategy(BaseEstimator):
             Unique positions in ``X_pool``, most informative first.
         """
         model = self._standalone_model()
-        if model is None and self._needs_model:
+        if model is None and get_strategy_tags(self).requires_model:
             raise ValueError(
                 f"{type(self).__name__}.query needs a fitted model: pass it as "
                 f"{type(self).__name__}(estimator=model), or use the strategy as "
@@ -202,10 +202,6 @@ class QueryStrategy(BaseEstimator):
             y_labeled=y_labeled,
             random_state=random_state,
         )
-
-    def _standalone_model(self):
-        """The model ``query`` uses: the ``estimator`` parameter, if any."""
-        return getattr(self, "estimator", None)
 
     def select(
         self,
@@ -221,8 +217,9 @@ class QueryStrategy(BaseEstimator):
 
         Parameters
         ----------
-        model : fitted estimator or torch.nn.Module
-            The model whose uncertainty is measured.
+        model : fitted estimator, torch.nn.Module or None
+            The model whose uncertainty is measured (None for label-free
+            strategies).
         X : array-like, sparse matrix, DataFrame or torch.Tensor
             The pool.
         n_samples : int
@@ -239,15 +236,103 @@ class QueryStrategy(BaseEstimator):
         indices : ndarray of shape (min(n_samples, len(X)),), int64
             Unique positions in ``X``, most informative first.
         """
-        self._validate_strategy_params()
-        n_samples = _validate_n_samples(n_samples)
+        self._validate_params()
+        n_samples = check_positive_int(n_samples, "n_samples")
         rng = check_random_state(random_state)
         if n_rows(X) == 0:
             return np.empty(0, dtype=np.int64)
-        if self._needs_labels:
+        if get_strategy_tags(self).requires_labels:
             y_labeled = _check_labeled(self, X_labeled, y_labeled)
-            return self._select_labeled(model, X, n_samples, X_labeled, y_labeled, rng)
-        return self._select(model, X, n_samples, X_labeled, rng)
+        context = QueryContext(X_labeled, y_labeled, rng)
+        return self._choose(model, X, n_samples, context)
+
+    def _choose(self, model, X, n_samples, context):
+        raise NotImplementedError(
+            f"{type(self).__name__} must subclass PerSampleStrategy (and write "
+            "_score) or BatchStrategy (and write _select_batch)."
+        )
+
+    def score_samples(self, model, X, *, random_state=None):
+        """Per-sample scores; only strategies tagged ``per_sample_scores`` have them.
+
+        Parameters
+        ----------
+        model : fitted estimator or torch.nn.Module
+            The model.
+        X : array-like, sparse matrix, DataFrame or torch.Tensor
+            Samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds random scores.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        raise TypeError(
+            f"{type(self).__name__} chooses whole batches and gives no score per "
+            "sample; use select or query."
+        )
+
+
+class PerSampleStrategy(QueryStrategy):
+    """Base of strategies that score each sample: write ``_score``.
+
+    ``_score(model, X, random_state)`` gets a chunk ``X`` of the pool and returns
+    one finite score per row, higher queried first. ``random_state`` is an int
+    seed drawn once per query and the same for every chunk: use it for scores
+    that are random (MC dropout masks), ignore it otherwise. The base chunks the
+    pool (``chunk_rows`` rows per chunk, or about 8 MiB of input when None),
+    checks the scores' shape and that none is NaN, and takes the top-k, ties in
+    random order, in memory O(chunk + k).
+
+    Examples
+    --------
+    Query the samples whose top two classes are closest in log-odds:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skactive.models import predict_proba
+    >>> from skactive.strategies import PerSampleStrategy
+    >>> class LogOddsMargin(PerSampleStrategy):
+    ...     _parameter_constraints = {}
+    ...     def _score(self, model, X, random_state):
+    ...         top2 = np.sort(np.log(predict_proba(model, X)), axis=1)[:, -2:]
+    ...         return top2[:, 0] - top2[:, 1]  # higher = closer = query first
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> LogOddsMargin().select(model, X, 3, random_state=0).shape
+    (3,)
+    >>> LogOddsMargin().score_samples(model, X[:2]).shape
+    (2,)
+    """
+
+    #: Rows per scored chunk; None: about 8 MiB of input (a multiple of 1024).
+    chunk_rows = None
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.per_sample_scores = True
+        return tags
+
+    def _score(self, model, X, random_state):
+        raise NotImplementedError(f"{type(self).__name__} must implement _score.")
+
+    def _scored_chunks(self, model, X, seed):
+        """``(start, checked scores)`` for consecutive chunks of ``X``."""
+        for start, chunk in iter_row_chunks(X, self.chunk_rows):
+            scores = np.asarray(self._score(model, chunk, seed))
+            if scores.shape != (n_rows(chunk),):
+                raise ValueError(
+                    f"{type(self).__name__} produced scores of shape {scores.shape} "
+                    f"for {n_rows(chunk)} samples; expected one score per sample."
+                )
+            if np.isnan(scores).any():
+                raise ValueError(
+                    f"{type(self).__name__} produced NaN scores; the model's "
+                    "probabilities contain NaN (check the model and the pool)."
+                )
+            yield start, scores
 
     def score_samples(self, model, X, *, random_state=None):
         """Informativeness of each sample of ``X``; higher means query first.
@@ -266,65 +351,68 @@ class QueryStrategy(BaseEstimator):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        self._validate_strategy_params()
-        if not self._per_sample_scores:
-            raise TypeError(
-                f"{type(self).__name__} chooses whole batches and gives no score per "
-                "sample; use select or query."
-            )
-        rng = check_random_state(random_state)
-        parts = [scores for _, scores in self._iter_scores(model, X, rng)]
+        self._validate_params()
+        seed = draw_seed(random_state)
+        parts = [scores for _, scores in self._scored_chunks(model, X, seed)]
         return np.concatenate(parts) if parts else np.empty(0)
 
-    def _iter_scores(self, model, X, rng):
-        """Yield ``(start, scores)`` for consecutive chunks of ``X``.
+    def _choose(self, model, X, n_samples, context):
+        rng = context.random_state
+        stream = StreamingTopK(n_samples)
+        for start, scores in self._scored_chunks(model, X, draw_seed(rng)):
+            stream.push(start, scores)
+        return stream.result(rng)
 
-        Strategies whose scores are random override it to fix one seed per call,
-        so every chunk is scored by the same draw of the model.
-        """
-        for start, chunk in iter_row_chunks(X):
-            yield start, self._checked_score(model, chunk)
 
-    def _checked_score(self, model, chunk, scores=None):
-        if scores is None:
-            scores = self._score(model, chunk)
-        scores = np.asarray(scores)
-        if scores.shape != (n_rows(chunk),):
-            raise ValueError(
-                f"{type(self).__name__} produced scores of shape {scores.shape} "
-                f"for {n_rows(chunk)} samples; expected one score per sample."
-            )
-        if np.isnan(scores).any():
-            raise ValueError(
-                f"{type(self).__name__} produced NaN scores; the model's "
-                "probabilities contain NaN (check the model and the pool)."
-            )
-        return scores
+class BatchStrategy(QueryStrategy):
+    """Base of strategies that choose a whole batch at once: write ``_select_batch``.
 
-    def _score(self, model, X):
+    ``_select_batch(model, X, n_samples, context)`` gets the model (None for a
+    label-free strategy used before any model), the non-empty pool ``X``, the
+    batch size and a :class:`QueryContext`, and returns positions in ``X`` in
+    priority order. Every random choice draws from ``context.random_state``.
+    The base checks the answer: ``min(n_samples, len(X))`` unique positions in
+    range, returned as int64. Declare what the strategy needs by extending
+    ``__skactive_tags__``.
+
+    Examples
+    --------
+    Query the samples farthest from the labeled set's mean, label-free:
+
+    >>> import numpy as np
+    >>> from skactive.strategies import BatchStrategy
+    >>> class FarFromLabeled(BatchStrategy):
+    ...     _parameter_constraints = {}
+    ...     def __skactive_tags__(self):
+    ...         tags = super().__skactive_tags__()
+    ...         tags.requires_model = False
+    ...         return tags
+    ...     def _select_batch(self, model, X, n_samples, context):
+    ...         center = np.asarray(context.X_labeled).mean(axis=0)
+    ...         distance = np.linalg.norm(X - center, axis=1)
+    ...         return np.argsort(-distance)[:n_samples]
+    >>> X = np.arange(10.0).reshape(5, 2)
+    >>> FarFromLabeled().query(X, 2, X_labeled=X[:1])
+    array([4, 3])
+    """
+
+    def _select_batch(self, model, X, n_samples, context):
         raise NotImplementedError(
-            f"{type(self).__name__} must implement _score or _select."
+            f"{type(self).__name__} must implement _select_batch."
         )
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
-        """Streamed top-k: per chunk keep the candidates, then choose among them."""
-        positions, kept_scores = [], []
-        n_kept, prune_above = 0, 4 * n_samples
-        for start, scores in self._iter_scores(model, X, rng):
-            keep = _candidates(scores, n_samples)
-            positions.append(keep + start)
-            kept_scores.append(scores[keep])
-            n_kept += keep.shape[0]
-            if n_kept > prune_above:
-                # Prune the running candidates so memory stays O(chunk + k).
-                merged_positions = np.concatenate(positions)
-                merged_scores = np.concatenate(kept_scores)
-                keep = _candidates(merged_scores, n_samples)
-                positions, kept_scores = [merged_positions[keep]], [merged_scores[keep]]
-                n_kept = keep.shape[0]
-                # Many ties survive pruning; doubling the bound keeps the total
-                # pruning work linear in the pool size even then.
-                prune_above = max(prune_above, 2 * n_kept)
-        return _finish_top_k(
-            np.concatenate(positions), np.concatenate(kept_scores), n_samples, rng
-        )
+    def _choose(self, model, X, n_samples, context):
+        indices = np.asarray(self._select_batch(model, X, n_samples, context))
+        n_pool = n_rows(X)
+        expected = min(n_samples, n_pool)
+        if (
+            indices.shape != (expected,)
+            or not np.issubdtype(indices.dtype, np.integer)
+            or (expected and (indices.min() < 0 or indices.max() >= n_pool))
+            or np.unique(indices).shape[0] != expected
+        ):
+            raise ValueError(
+                f"{type(self).__name__}._select_batch returned {indices!r}; "
+                f"expected {expected} unique integer positions in [0, {n_pool})."
+            )
+        return indices.astype(np.int64, copy=False)

@@ -22,9 +22,10 @@ from skactive.acquisition import (
     vote_entropy,
 )
 from skactive.models import predict_proba_samples
-from skactive.strategies._base import QueryStrategy, top_k
+from skactive.strategies._base import BatchStrategy, PerSampleStrategy
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import iter_row_chunks
+from skactive.utils.ranking import top_k
+from skactive.utils.seeding import draw_seed
 
 __all__ = [
     "BALD",
@@ -41,21 +42,16 @@ _N_SAMPLES_DOC = """n_samples : int or None, default=None
         ensemble gives one sample per member whatever this is."""
 
 
-# Pool rows scored per call: samples (K, rows, C) of 20 x 4096 x 10 float32 take
-# 3 MiB, so a query's extra memory stays small whatever the pool size.
-_CHUNK_ROWS = 4096
-
-
-def _draw_seed(rng):
-    return int(rng.randint(np.iinfo(np.int32).max))
-
-
 def _consensus_entropy(samples):
     return entropy_acquisition(samples.mean(0))
 
 
-class _SampleDisagreement(QueryStrategy):
+class _SampleDisagreement(PerSampleStrategy):
     """Base of strategies that score a chunk from its samples ``(K, n, C)``."""
+
+    # Pool rows scored per call: samples (K, rows, C) of 20 x 4096 x 10 float32
+    # take 3 MiB, so a query's extra memory stays small whatever the pool size.
+    chunk_rows = 4096
 
     _parameter_constraints: ClassVar[dict] = {
         "estimator": "no_validation",
@@ -69,11 +65,11 @@ class _SampleDisagreement(QueryStrategy):
     def _disagreement(self, samples):
         raise NotImplementedError
 
-    def _iter_scores(self, model, X, rng):
-        seed = _draw_seed(rng)  # one draw of the model for the whole pool
-        for start, chunk in iter_row_chunks(X, _CHUNK_ROWS):
-            samples = predict_proba_samples(model, chunk, self.n_samples, seed)
-            yield start, self._checked_score(model, chunk, self._disagreement(samples))
+    def _score(self, model, X, random_state):
+        # random_state is the query's one seed: every chunk sees the same draws
+        # of the model (the same dropout masks).
+        samples = predict_proba_samples(model, X, self.n_samples, random_state)
+        return self._disagreement(samples)
 
 
 class BALD(_SampleDisagreement):
@@ -241,7 +237,7 @@ QueryByCommittee.__doc__ = QueryByCommittee.__doc__.replace(
 _BLOCK_FLOATS = 2**22
 
 
-class BatchBALD(QueryStrategy):
+class BatchBALD(BatchStrategy):
     """BatchBALD: a batch whose labels jointly tell most about the model.
 
     Top-k BALD takes the k most informative samples one by one, so a batch spends
@@ -293,15 +289,15 @@ class BatchBALD(QueryStrategy):
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
         "max_joint_configs": [Interval(Integral, 1, None, closed="left")],
     }
-    _per_sample_scores = False
 
     def __init__(self, estimator=None, n_samples=None, max_joint_configs=1000):
         self.estimator = estimator
         self.n_samples = n_samples
         self.max_joint_configs = max_joint_configs
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
-        seed = _draw_seed(rng)
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
+        seed = draw_seed(rng)
         samples = predict_proba_samples(model, X, self.n_samples, seed)
         return _batchbald(samples, n_samples, self.max_joint_configs, rng)
 

@@ -10,14 +10,15 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.neighbors import NearestNeighbors
 
 from skactive.models import embed
-from skactive.strategies._base import QueryStrategy
+from skactive.strategies._base import BatchStrategy
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import iter_row_chunks, n_rows
+from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows
+from skactive.utils.ranking import rank_within_groups
+from skactive.utils.seeding import draw_seed
 
 __all__ = ["KMeansSampling", "TypiClust"]
 
@@ -27,22 +28,20 @@ __all__ = ["KMeansSampling", "TypiClust"]
 _MINIBATCH_ROWS = 10_000
 
 
-def _dense(chunk):
-    if sp.issparse(chunk):
-        return chunk.toarray()
-    if hasattr(chunk, "detach"):
-        return chunk.detach().cpu().numpy()
-    return np.asarray(chunk, dtype=np.float64)
+def _dense(X):
+    return as_float_array(X, dtype=np.float64)
 
 
-def _features(X):
-    """``X`` in a form scikit-learn's k-means accepts (keeps sparse sparse)."""
-    if sp.issparse(X):
-        return X.tocsr()
-    return _dense(X)
+class _LabelFree(BatchStrategy):
+    """A batch strategy that reads the pool's features only, never a model."""
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.requires_model = False
+        return tags
 
 
-class KMeansSampling(QueryStrategy):
+class KMeansSampling(_LabelFree):
     """Query the pool samples nearest the centroids of a k-means clustering.
 
     A label-free choice that spreads the batch over the pool's dense regions: the
@@ -74,8 +73,6 @@ class KMeansSampling(QueryStrategy):
     [np.float64(0.0), np.float64(10.0)]
     """
 
-    _needs_model = False
-    _per_sample_scores = False
     _parameter_constraints: ClassVar[dict] = {
         "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
         "algorithm": [StrOptions({"auto", "kmeans", "minibatch"})],
@@ -85,10 +82,12 @@ class KMeansSampling(QueryStrategy):
         self.n_clusters = n_clusters
         self.algorithm = algorithm
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
         n = n_rows(X)
         n_clusters = min(n_samples if self.n_clusters is None else self.n_clusters, n)
-        kmeans = _fit_kmeans(_features(X), n_clusters, self.algorithm, rng)
+        features = as_float_array(X, dtype=np.float64, accept_sparse=True)
+        kmeans = _fit_kmeans(features, n_clusters, self.algorithm, rng)
         labels, centers = kmeans.labels_, kmeans.cluster_centers_
         # Squared distance of each sample to its own centroid, chunk by chunk.
         distance = np.empty(n)
@@ -99,7 +98,7 @@ class KMeansSampling(QueryStrategy):
         # Rank within the cluster (0 = closest to the centroid), then cluster
         # size (largest first), then distance, then a random key for exact ties.
         counts = np.bincount(labels, minlength=centers.shape[0])
-        rank = _rank_within(labels, counts, np.lexsort((distance, labels)))
+        rank = rank_within_groups(labels, counts, np.lexsort((distance, labels)))
         order = np.lexsort((rng.random_sample(n), distance, -counts[labels], rank))
         return order[: min(n_samples, n)].astype(np.int64)
 
@@ -109,7 +108,7 @@ def _fit_kmeans(features, n_clusters, algorithm, rng):
     minibatch = algorithm == "minibatch" or (
         algorithm == "auto" and features.shape[0] > _MINIBATCH_ROWS
     )
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    seed = draw_seed(rng)
     if minibatch:
         kmeans = MiniBatchKMeans(n_clusters, random_state=seed, n_init=3)
     else:
@@ -117,7 +116,7 @@ def _fit_kmeans(features, n_clusters, algorithm, rng):
     return kmeans.fit(features)
 
 
-class TypiClust(QueryStrategy):
+class TypiClust(_LabelFree):
     """TypiClust: the most typical sample of each of the largest uncovered clusters.
 
     Hacohen et al. (2022) show that with very few labels, typical samples teach
@@ -151,8 +150,6 @@ class TypiClust(QueryStrategy):
     [np.float64(0.0), np.float64(10.0)]
     """
 
-    _needs_model = False
-    _per_sample_scores = False
     _parameter_constraints: ClassVar[dict] = {
         "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -164,9 +161,9 @@ class TypiClust(QueryStrategy):
         self.k_neighbors = k_neighbors
         self.algorithm = algorithm
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
-        n = n_rows(X)
-        n_labeled = 0 if X_labeled is None else n_rows(X_labeled)
+    def _select_batch(self, model, X, n_samples, context):
+        rng, X_labeled = context.random_state, context.X_labeled
+        n, n_labeled = n_rows(X), context.n_labeled
         n_clusters = self.n_clusters or n_labeled + n_samples
         n_clusters = min(n_clusters, n)
         features = _dense(embed(model, X))
@@ -177,7 +174,7 @@ class TypiClust(QueryStrategy):
         if n_labeled:
             covered[kmeans.predict(_dense(embed(model, X_labeled)))] = True
         atypical = _atypicality(features, labels, counts, self.k_neighbors)
-        rank = _rank_within(labels, counts, np.lexsort((atypical, labels)))
+        rank = rank_within_groups(labels, counts, np.lexsort((atypical, labels)))
         order = np.lexsort(
             (rng.random_sample(n), atypical, -counts[labels], covered[labels], rank)
         )
@@ -197,42 +194,3 @@ def _atypicality(features, labels, counts, k_neighbors):
         distances, _ = neighbors.kneighbors(features[members])
         atypical[members] = distances[:, 1:].mean(axis=1)  # skip the sample itself
     return atypical
-
-
-def _rank_within(groups, counts, grouped):
-    """Each sample's rank within its group, given ``grouped``: the samples sorted
-    by group (and within a group in the order that defines the rank)."""
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.empty(groups.shape[0], dtype=np.int64)
-    rank[grouped] = np.arange(groups.shape[0]) - np.repeat(starts, counts)
-    return rank
-
-
-def _stratified_draw(y, n_samples, rng):
-    """Positions of ``n_samples`` labels drawn in proportion to the classes of ``y``.
-
-    Every class gets one sample before any gets a second (when ``n_samples``
-    allows; otherwise a random subset of classes gets one each). The rest are
-    shared in proportion to the class sizes by largest remainders (each class
-    within one of its exact share); within a class the samples are random.
-    """
-    y = np.asarray(y)
-    n = y.shape[0]
-    n_samples = min(n_samples, n)
-    _, encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
-    n_classes = counts.shape[0]
-    # A random order, then each sample's rank within its class in that order.
-    permutation = rng.permutation(n)
-    grouped = permutation[np.argsort(encoded[permutation], kind="stable")]
-    rank = _rank_within(encoded, counts, grouped)
-    if n_samples <= n_classes:
-        firsts = np.flatnonzero(rank == 0)
-        return rng.permutation(firsts)[:n_samples].astype(np.int64)
-    rest = n_samples - n_classes
-    quota = (counts - 1) / (n - n_classes) * rest
-    extra = np.floor(quota).astype(np.int64)
-    leftover = rest - int(extra.sum())
-    by_remainder = np.lexsort((rng.random_sample(n_classes), -(quota - extra)))
-    extra[by_remainder[:leftover]] += 1
-    chosen = np.flatnonzero(rank <= extra[encoded])
-    return rng.permutation(chosen).astype(np.int64)

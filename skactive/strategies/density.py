@@ -4,30 +4,22 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
-import torch
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
 
-from skactive.strategies._base import QueryStrategy
+from skactive.strategies._base import (
+    BatchStrategy,
+    check_per_sample_strategy,
+    get_strategy_tags,
+)
 from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils.inputs import as_float_array
+from skactive.utils.ranking import top_k
+from skactive.utils.seeding import draw_seed
 
 __all__ = ["InformationDensity", "mean_similarity"]
-
-
-def _features(X):
-    """``X`` as a float matrix for similarities: sparse stays sparse (CSR)."""
-    if hasattr(X, "iloc"):
-        X = X.to_numpy()
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    if sp.issparse(X):
-        return sp.csr_matrix(X, dtype=np.float64)
-    X = np.asarray(X)
-    X = X.reshape(X.shape[0], -1)
-    return X if X.dtype == np.float32 else X.astype(np.float64)
 
 
 def mean_similarity(X, metric="cosine", n_reference=2_000, random_state=None):
@@ -55,7 +47,7 @@ def mean_similarity(X, metric="cosine", n_reference=2_000, random_state=None):
     -------
     similarity : ndarray of shape (n,), values in (0, 1]
     """
-    X = _features(X)
+    X = as_float_array(X, accept_sparse=True)
     n = X.shape[0]
     if metric == "cosine":
         units = normalize(X)
@@ -95,7 +87,7 @@ def _mean_inverse_distance(X, reference):
     return means
 
 
-class InformationDensity(QueryStrategy):
+class InformationDensity(BatchStrategy):
     """Informativeness times representativeness, so outliers are not queried.
 
     Settles and Craven (2008): the score of ``x`` is ``u(x) * s(x) ** beta``,
@@ -154,22 +146,44 @@ class InformationDensity(QueryStrategy):
         self.n_reference = n_reference
         self.estimator = estimator
 
-    def _validate_strategy_params(self):
-        super()._validate_strategy_params()
-        base = self.base_strategy
-        if base is not None and not getattr(base, "_per_sample_scores", True):
-            raise TypeError(
-                f"base_strategy={type(base).__name__}(...) chooses whole batches "
-                "and has no score per sample; use a per-sample strategy such as "
-                "UncertaintySampling, BALD or ExpectedModelChange."
-            )
-
-    def _iter_scores(self, model, X, rng):
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
         base = self.base_strategy or UncertaintySampling()
+        tags.requires_model = get_strategy_tags(base).requires_model
+        tags.per_sample_scores = True
+        return tags
+
+    def score_samples(self, model, X, *, random_state=None):
+        """The base strategy's scores times the density to the power ``beta``.
+
+        The density of a sample depends on the whole of ``X``, so the scores are
+        those of ``X`` as one pool.
+
+        Parameters
+        ----------
+        model : fitted estimator or torch.nn.Module
+            The model.
+        X : array-like, sparse matrix, DataFrame or torch.Tensor
+            The pool.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the base strategy's random scores and the reference rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,), non-negative
+        """
+        self._validate_params()
+        base = self.base_strategy or UncertaintySampling()
+        check_per_sample_strategy(base, "InformationDensity")
+        rng = check_random_state(random_state)
         # One seed for the base (MC dropout draws), then the reference sample.
-        seed = rng.randint(np.iinfo(np.int32).max)
+        seed = draw_seed(rng)
         utility = base.score_samples(model, X, random_state=seed).astype(np.float64)
         if utility.size and utility.min() < 0:
             utility -= utility.min()
         density = mean_similarity(X, self.metric, self.n_reference, rng)
-        yield 0, utility * density**self.beta
+        return utility * density**self.beta
+
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
+        return top_k(self.score_samples(model, X, random_state=rng), n_samples, rng)

@@ -20,9 +20,12 @@ from skactive.acquisition import (
 )
 from skactive.models import embed as default_embed
 from skactive.models import gradient_embedding_factors, predict_proba
-from skactive.strategies._base import QueryStrategy, _validate_n_samples, top_k
+from skactive.strategies._base import BatchStrategy
+from skactive.strategies._greedy import LazyKMeansPlusPlus, farthest_first
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import iter_row_chunks, n_rows, take_rows
+from skactive.utils.inputs import iter_row_chunks, n_rows, take_rows
+from skactive.utils.ranking import top_k
+from skactive.utils.validation import check_positive_int
 
 __all__ = [
     "BADGE",
@@ -31,10 +34,6 @@ __all__ = [
     "DiverseUncertainty",
     "diverse_batch_query",
 ]
-
-
-# Floats in one block of point-to-center distances: 4 Mi, 16 MiB in float32.
-_PAIRWISE_FLOATS = 2**22
 
 
 def _over_chunks(function, X):
@@ -55,143 +54,6 @@ def _stack(parts):
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-def _random_argmax(values, rng):
-    """Position of the largest value, ties broken at random."""
-    best = np.flatnonzero(values == values.max())
-    return int(best[0] if best.shape[0] == 1 else rng.choice(best))
-
-
-def _update_nearest(nearest, points, squared_norms, center):
-    """Lower ``nearest`` (squared distance to the closest center) for a new center.
-
-    In place: one matrix-vector product over the embedding and a few passes over
-    ``n`` floats, in the embedding's own precision.
-    """
-    distance = points @ points[center]
-    distance *= -2
-    distance += squared_norms
-    distance += squared_norms[center]
-    np.maximum(distance, 0, out=distance)
-    np.minimum(nearest, distance, out=nearest)
-
-
-def _nearest_squared_distances(points, centers):
-    """Squared distance of each point to its nearest center.
-
-    Chunks of rows against all centers, one BLAS product each, in the points'
-    precision: 2-4x faster than ``pairwise_distances_argmin_min`` in float32.
-    """
-    centers = np.asarray(centers, dtype=points.dtype)
-    center_norms = np.einsum("ij,ij->i", centers, centers)
-    rows = max(1, _PAIRWISE_FLOATS // max(centers.shape[0], 1))
-    nearest = np.empty(points.shape[0], dtype=np.float64)
-    for start in range(0, points.shape[0], rows):
-        block = points[start : start + rows]
-        distance = block @ centers.T
-        distance *= -2
-        distance += center_norms
-        smallest = distance.min(axis=1)
-        smallest += np.einsum("ij,ij->i", block, block)
-        nearest[start : start + rows] = np.maximum(smallest, 0)
-    return nearest
-
-
-# Labeled samples whose distances bound everyone's distance before the exact pass.
-_BOUND_CENTERS = 64
-# The first exact pass covers the rows of highest bound: this many per pick, and
-# at least this share of the pool; four times more at each retry.
-_CANDIDATES_PER_PICK, _CANDIDATE_SHARE = 32, 1 / 16
-
-
-def _farthest_first(points, centers, n_samples, rng, gain=None):
-    """Greedy batch: each pick maximizes ``gain(rows, nearest)`` over the pool.
-
-    ``nearest`` is the squared distance to the closest center (the labeled rows,
-    then the picks too); ``gain`` must not decrease with it. ``None`` is
-    ``nearest`` itself: farthest-first traversal, the greedy k-center. Ties are
-    broken at random.
-
-    Every pick's gain is at most the previous one's, and a row's gain only falls
-    as centers are added; so a row whose gain is already below the last pick's
-    before any pick can never be picked, nor change another row's distance.
-    Distances to a few labeled rows bound every row's gain from above; the
-    greedy runs on the rows of highest bound only, and is accepted when every
-    row left out is bounded below its last pick (else it reruns on more rows,
-    from the same random state). The picks are those of the greedy
-    on the whole pool, at a small fraction of its cost: the exact distances to
-    every labeled row and one pass per pick are paid on the candidates only.
-    """
-    if gain is None:
-
-        def gain(rows, nearest):
-            return nearest.copy()
-
-    n_total = points.shape[0]
-    n_samples = min(n_samples, n_total)
-    chosen = []
-    if centers is None or centers.shape[0] == 0:
-        first = _random_argmax(gain(slice(None), np.full(n_total, np.inf)), rng)
-        chosen.append(first)
-        centers = points[first : first + 1]
-    if len(chosen) == n_samples:
-        return np.asarray(chosen, dtype=np.int64)
-    bound_centers = centers
-    if centers.shape[0] > 2 * _BOUND_CENTERS:
-        spread = np.linspace(0, centers.shape[0] - 1, _BOUND_CENTERS)
-        bound_centers = centers[spread.astype(np.int64)]
-    squared_norms = np.einsum("ij,ij->i", points, points)
-    # Allowance for the rounding of |x|^2 + |c|^2 - 2 <x, c> in the points' dtype.
-    slack = (
-        64
-        * np.finfo(points.dtype).eps
-        * (squared_norms.max() + np.einsum("ij,ij->i", centers, centers).max())
-    )
-    bound = gain(slice(None), _nearest_squared_distances(points, bound_centers) + slack)
-    bound[chosen] = -np.inf
-    state = rng.get_state()
-    n_candidates = max(
-        _CANDIDATES_PER_PICK * n_samples, int(_CANDIDATE_SHARE * n_total)
-    )
-    while True:
-        if n_candidates >= n_total:
-            rows, left_out = np.arange(n_total), -np.inf
-        else:
-            split = np.argpartition(bound, n_total - n_candidates)
-            rows = np.sort(split[n_total - n_candidates :])
-            left_out = bound[split[: n_total - n_candidates]].max()
-        picks, last = _greedy_on_rows(
-            points, squared_norms, centers, rows, chosen, n_samples, rng, gain
-        )
-        if last > left_out:
-            return np.concatenate([np.asarray(chosen, dtype=np.int64), rows[picks]])
-        rng.set_state(state)
-        # Four times more rows, or every row bounded above this run's last pick.
-        n_candidates = max(4 * n_candidates, np.count_nonzero(bound >= last))
-        if n_candidates > n_total // 2:
-            n_candidates = n_total
-
-
-def _greedy_on_rows(points, squared_norms, centers, rows, chosen, n_samples, rng, gain):
-    """The greedy of :func:`_farthest_first` on ``rows`` only: the positions
-    picked in ``rows`` and the gain of the last pick."""
-    local = points[rows]
-    local_norms = squared_norms[rows]
-    nearest = _nearest_squared_distances(local, centers)
-    taken = np.flatnonzero(np.isin(rows, chosen))
-    nearest[taken] = 0.0
-    picks = []
-    last = np.inf
-    for _ in range(n_samples - len(chosen)):
-        score = gain(rows, nearest)
-        score[taken] = -np.inf
-        score[picks] = -np.inf
-        pick = _random_argmax(score, rng)
-        last = score[pick]
-        picks.append(pick)
-        _update_nearest(nearest, local, local_norms, pick)
-    return np.asarray(picks, dtype=np.int64), last
-
-
 def _normalized_uncertainty(proba, measure):
     """Uncertainty in [0, 1], higher = more uncertain, for each measure."""
     n_classes = proba.shape[1]
@@ -205,7 +67,7 @@ def _normalized_uncertainty(proba, measure):
     return (1.0 - top) * n_classes / (n_classes - 1)
 
 
-class DiverseUncertainty(QueryStrategy):
+class DiverseUncertainty(BatchStrategy):
     """Ranked batch: each pick trades uncertainty against similarity to the batch.
 
     Cardoso et al. (2017), the ``uncertainty_batch_sampling`` of modAL. The batch
@@ -248,7 +110,6 @@ class DiverseUncertainty(QueryStrategy):
         "measure": [StrOptions({"entropy", "margin", "least_confidence"})],
         "embed": [callable, None],
     }
-    _per_sample_scores = False
 
     def __init__(
         self, estimator=None, diversity_weight=0.5, measure="entropy", embed=None
@@ -258,7 +119,8 @@ class DiverseUncertainty(QueryStrategy):
         self.measure = measure
         self.embed = embed
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        rng, X_labeled = context.random_state, context.X_labeled
         uncertainty = _over_chunks(
             lambda chunk: _normalized_uncertainty(
                 predict_proba(model, chunk), self.measure
@@ -277,7 +139,7 @@ class DiverseUncertainty(QueryStrategy):
             dissimilarity = 1.0 - 1.0 / (1.0 + np.sqrt(nearest))  # 1 at infinity
             return base[rows] + weight * dissimilarity
 
-        return _farthest_first(points, centers, n_samples, rng, gain)
+        return farthest_first(points, centers, n_samples, rng, gain)
 
 
 def diverse_batch_query(model, pool, n_samples=100, diversity_weight=0.5):
@@ -311,12 +173,12 @@ def diverse_batch_query(model, pool, n_samples=100, diversity_weight=0.5):
     >>> diverse_batch_query(model, X, n_samples=4).shape
     (4,)
     """
-    n_samples = _validate_n_samples(n_samples)
+    n_samples = check_positive_int(n_samples, "n_samples")
     strategy = DiverseUncertainty(model, diversity_weight=diversity_weight)
     return strategy.query(pool, n_samples=n_samples)
 
 
-class CoreSet(QueryStrategy):
+class CoreSet(BatchStrategy):
     """Core-set selection: greedy k-center on the model's embedding.
 
     Sener and Savarese (2018): the batch whose samples, together with the labeled
@@ -346,21 +208,26 @@ class CoreSet(QueryStrategy):
         "estimator": "no_validation",
         "embed": [callable, None],
     }
-    _per_sample_scores = False
-    _needs_model = False  # the default embedding of a non-net is the features
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        # The default embedding of a non-net is the features: no model needed.
+        tags.requires_model = False
+        return tags
 
     def __init__(self, estimator=None, embed=None):
         self.estimator = estimator
         self.embed = embed
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        rng, X_labeled = context.random_state, context.X_labeled
         points, centers = _embed_with_labeled(
             self.embed or default_embed, model, X, X_labeled
         )
-        return _farthest_first(points, centers, n_samples, rng)
+        return farthest_first(points, centers, n_samples, rng)
 
 
-class BADGE(QueryStrategy):
+class BADGE(BatchStrategy):
     """Batch Active learning by Diverse Gradient Embeddings (Ash et al. 2020).
 
     Each sample is represented by the gradient of the loss at its most probable
@@ -396,13 +263,13 @@ class BADGE(QueryStrategy):
         "estimator": "no_validation",
         "embed": [callable, None],
     }
-    _per_sample_scores = False
 
     def __init__(self, estimator=None, embed=None):
         self.estimator = estimator
         self.embed = embed
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
         parts = [
             gradient_embedding_factors(model, chunk, self.embed)
             for _, chunk in iter_row_chunks(X)
@@ -411,108 +278,10 @@ class BADGE(QueryStrategy):
         # The features keep their precision (float32 from nets and float32 input):
         # they are the large factor, read once per pick.
         features = _stack([np.asarray(h) for _, h in parts])
-        return _kmeans_plus_plus(residual, features, n_samples, rng)
+        return LazyKMeansPlusPlus(residual, features).select(n_samples, rng)
 
 
-# Rejected draws in one pick before every row is compared with every center.
-_PATIENCE = 3
-_BLOCK = 1024
-
-
-def _kmeans_plus_plus(residual, features, n_samples, rng):
-    """k-means++ seeding on the embeddings ``residual[i] (x) features[i]``.
-
-    The first center is the largest embedding (as in BADGE); each next one is
-    drawn with probability proportional to its squared distance to the nearest
-    center. When every remaining distance is 0 (copies, constant features), the
-    next center is drawn uniformly.
-
-    Lazily, and still exactly: each row keeps an upper bound of that distance,
-    its distance to the centers it was last compared with. A row drawn from the
-    bounds is compared with the newer centers and kept with probability
-    ``distance / bound`` (rejection sampling: the kept row follows the exact
-    distances); a rejected row keeps its exact distance and the draw is
-    repeated. After ``_PATIENCE`` rejections within one pick, every row is
-    compared with the centers it has not seen, in one blocked pass. A pick
-    mostly costs a cumulative sum over the pool, not a pass over the embeddings.
-    """
-    n_total = residual.shape[0]
-    n_samples = min(n_samples, n_total)
-    squared_norms = np.einsum("ij,ij->i", residual, residual) * np.einsum(
-        "ij,ij->i", features, features
-    )
-
-    def distances(rows, centers):
-        """Squared distance of ``rows`` to their nearest center of ``centers``."""
-        inner = (residual[rows] @ residual[centers].T) * (
-            features[rows] @ features[centers].T
-        )
-        inner *= -2
-        inner += squared_norms[rows, None]
-        inner += squared_norms[centers]
-        return np.maximum(inner.min(axis=1), 0)
-
-    def compare_all(centers):
-        """Lower every row's bound to its distance to ``centers``."""
-        block = max(1, _PAIRWISE_FLOATS // len(centers))
-        for start in range(0, n_total, block):
-            rows = slice(start, min(start + block, n_total))
-            np.minimum(bound[rows], distances(rows, centers), out=bound[rows])
-        block_sums[:] = blocks.sum(axis=1)
-
-    # The bounds in blocks of _BLOCK rows (zero padded) with each block's sum: a
-    # draw reads the block sums and one block, a changed bound one block.
-    n_blocks = -(-n_total // _BLOCK)
-    blocks = np.zeros((n_blocks, _BLOCK))
-    bound = blocks.reshape(-1)
-    bound[:n_total] = np.inf
-    block_sums = np.zeros(n_blocks)
-
-    def set_bound(row, value):
-        bound[row] = value
-        block_sums[row // _BLOCK] = blocks[row // _BLOCK].sum()
-
-    def draw():
-        """A row drawn with probability ``bound / bound.sum()``."""
-        cumulative = np.cumsum(block_sums)
-        target = rng.random_sample() * cumulative[-1]
-        block = min(int(np.searchsorted(cumulative, target, "right")), n_blocks - 1)
-        target = max(target - (cumulative[block - 1] if block else 0.0), 0.0)
-        within = np.cumsum(blocks[block])
-        row = int(np.searchsorted(within, target, "right"))
-        if row == _BLOCK:  # rounding past the block's end: its last positive row
-            row = int(np.flatnonzero(blocks[block])[-1])
-        return block * _BLOCK + row
-
-    chosen = [_random_argmax(squared_norms, rng)]
-    if n_samples == 1:
-        return np.asarray(chosen, dtype=np.int64)
-    compare_all(chosen)
-    compared = 1  # every row has been compared with chosen[:compared]
-    while len(chosen) < n_samples:
-        set_bound(chosen[-1], 0.0)
-        rejected = 0
-        while True:
-            total = block_sums.sum()
-            if not (total > 0 and np.isfinite(total)):
-                pick = int(rng.choice(np.setdiff1d(np.arange(n_total), chosen)))
-                break
-            pick = draw()
-            if compared == len(chosen):
-                break  # the bounds are the distances
-            exact = min(bound[pick], distances([pick], chosen[compared:])[0])
-            if rng.random_sample() * bound[pick] < exact:
-                break
-            set_bound(pick, exact)
-            rejected += 1
-            if rejected == _PATIENCE:
-                compare_all(chosen[compared:])
-                compared = len(chosen)
-        chosen.append(pick)
-    return np.asarray(chosen, dtype=np.int64)
-
-
-class ClusterMargin(QueryStrategy):
+class ClusterMargin(BatchStrategy):
     """Cluster-Margin (Citovsky et al. 2021): the least certain samples, spread
     over clusters.
 
@@ -551,14 +320,14 @@ class ClusterMargin(QueryStrategy):
         "candidate_factor": [Interval(Integral, 1, None, closed="left")],
         "embed": [callable, None],
     }
-    _per_sample_scores = False
 
     def __init__(self, estimator=None, candidate_factor=10, embed=None):
         self.estimator = estimator
         self.candidate_factor = candidate_factor
         self.embed = embed
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
         margin = _over_chunks(
             lambda chunk: margin_acquisition(predict_proba(model, chunk)), X
         ).astype(np.float64)

@@ -15,14 +15,14 @@ import numpy as np
 from joblib import effective_n_jobs
 from scipy.special import xlogy
 from sklearn.base import clone
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
 from skactive.models import last_layer_inputs, predict_proba
-from skactive.strategies._base import QueryStrategy, top_k
-from skactive.utils._compat import Interval, StrOptions
-from skactive.utils._rows import concat_rows, iter_row_chunks, n_rows, take_rows
+from skactive.strategies._base import BatchStrategy, PerSampleStrategy
+from skactive.utils._compat import Interval, LinearClassifierMixin, StrOptions
+from skactive.utils.inputs import concat_rows, iter_row_chunks, n_rows, take_rows
+from skactive.utils.ranking import top_k
 
 __all__ = ["ExpectedErrorReduction", "ExpectedModelChange"]
 
@@ -42,7 +42,7 @@ def expected_gradient_length(proba, features):
     return np.einsum("ij,ij->i", proba, residual_norms) * feature_norms
 
 
-class ExpectedModelChange(QueryStrategy):
+class ExpectedModelChange(PerSampleStrategy):
     """Expected gradient length: query where a label would move the model most.
 
     Settles, Craven and Ray (2008). The score of a sample is the expectation,
@@ -86,7 +86,7 @@ class ExpectedModelChange(QueryStrategy):
         self.estimator = estimator
         self.embed = embed
 
-    def _score(self, model, X):
+    def _score(self, model, X, random_state):
         return expected_gradient_length(*last_layer_inputs(model, X, self.embed))
 
 
@@ -174,7 +174,7 @@ def _expected_losses(
     return losses
 
 
-class ExpectedErrorReduction(QueryStrategy):
+class ExpectedErrorReduction(BatchStrategy):
     """Query the sample whose label is expected to lower the pool's loss most.
 
     Roy and McCallum (2001). For each candidate ``x`` and each class ``c``, the
@@ -234,8 +234,6 @@ class ExpectedErrorReduction(QueryStrategy):
         "retrain": [StrOptions({"auto", "partial_fit", "warm_start", "refit"})],
         "n_jobs": [Integral, None],
     }
-    _per_sample_scores = False
-    _needs_labels = True
 
     def __init__(
         self,
@@ -253,7 +251,14 @@ class ExpectedErrorReduction(QueryStrategy):
         self.retrain = retrain
         self.n_jobs = n_jobs
 
-    def _select_labeled(self, model, X, n_samples, X_labeled, y_labeled, rng):
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.requires_labels = True
+        return tags
+
+    def _select_batch(self, model, X, n_samples, context):
+        rng = context.random_state
+        X_labeled, y_labeled = context.X_labeled, context.y_labeled
         n_pool = n_rows(X)
         n_samples = min(n_samples, n_pool)
         candidates = _subsample(n_pool, self.n_candidates, n_samples, rng)

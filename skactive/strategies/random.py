@@ -2,13 +2,13 @@
 
 import numpy as np
 
-from skactive.strategies._base import QueryStrategy
-from skactive.utils._rows import n_rows
+from skactive.strategies._base import BatchStrategy
+from skactive.utils.inputs import n_rows
 
 __all__ = ["RandomSampling"]
 
 
-class RandomSampling(QueryStrategy):
+class RandomSampling(BatchStrategy):
     """Query samples uniformly at random, without replacement.
 
     The baseline of every active learning comparison: a strategy is worth its
@@ -23,9 +23,13 @@ class RandomSampling(QueryStrategy):
     """
 
     _parameter_constraints: dict = {}  # noqa: RUF012 - scikit-learn's convention
-    _needs_model = False
-    _per_sample_scores = False
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.requires_model = False
+        return tags
+
+    def _select_batch(self, model, X, n_samples, context):
         n = n_rows(X)
-        return rng.choice(n, size=min(n_samples, n), replace=False).astype(np.int64)
+        picked = context.random_state.choice(n, size=min(n_samples, n), replace=False)
+        return picked.astype(np.int64)

@@ -14,13 +14,18 @@ from typing import ClassVar
 import numpy as np
 from scipy.stats import rankdata
 
-from skactive.strategies._base import QueryStrategy, top_k
+from skactive.strategies._base import (
+    BatchStrategy,
+    check_per_sample_strategy,
+    get_strategy_tags,
+)
 from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils.ranking import top_k
 
 __all__ = ["StochasticBatch"]
 
 
-class StochasticBatch(QueryStrategy):
+class StochasticBatch(BatchStrategy):
     """Draw the batch at random, each sample weighted by its score.
 
     The ``base_strategy`` scores the pool; the batch is drawn without replacement
@@ -66,28 +71,16 @@ class StochasticBatch(QueryStrategy):
         "mode": [StrOptions({"power", "softmax", "softrank"})],
         "beta": [Interval(Real, 0, None, closed="left")],
     }
-    _per_sample_scores = False
 
     def __init__(self, base_strategy, mode="power", beta=1.0):
         self.base_strategy = base_strategy
         self.mode = mode
         self.beta = beta
 
-    @property
-    def _needs_model(self):
-        return getattr(self.base_strategy, "_needs_model", True)
-
-    def _standalone_model(self):
-        return getattr(self.base_strategy, "estimator", None)
-
-    def _validate_strategy_params(self):
-        super()._validate_strategy_params()
-        if not getattr(self.base_strategy, "_per_sample_scores", True):
-            raise TypeError(
-                f"base_strategy {type(self.base_strategy).__name__} chooses whole "
-                "batches and has no per-sample scores to draw from; use a scoring "
-                "strategy such as BALD() or UncertaintySampling()."
-            )
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.requires_model = get_strategy_tags(self.base_strategy).requires_model
+        return tags
 
     def _log_weights(self, scores):
         if self.mode == "softmax":
@@ -105,7 +98,9 @@ class StochasticBatch(QueryStrategy):
         with np.errstate(divide="ignore"):
             return self.beta * np.log(scores)  # a score of 0 comes last
 
-    def _select(self, model, X, n_samples, X_labeled, rng):
+    def _select_batch(self, model, X, n_samples, context):
+        check_per_sample_strategy(self.base_strategy, "StochasticBatch")
+        rng = context.random_state
         scores = self.base_strategy.score_samples(model, X, random_state=rng)
         scores = np.asarray(scores, dtype=np.float64)
         keys = self._log_weights(scores) + rng.gumbel(size=scores.shape[0])

@@ -11,7 +11,7 @@ from skactive.acquisition import (
     margin_acquisition,
 )
 from skactive.models import predict_proba
-from skactive.strategies._base import QueryStrategy
+from skactive.strategies._base import PerSampleStrategy
 from skactive.utils._compat import StrOptions
 
 __all__ = ["UncertaintySampling"]
@@ -23,7 +23,7 @@ _BY_NAME = {
 }
 
 
-class UncertaintySampling(QueryStrategy):
+class UncertaintySampling(PerSampleStrategy):
     """Query the samples whose predicted class probabilities are most uncertain.
 
     Parameters
@@ -70,7 +70,7 @@ class UncertaintySampling(QueryStrategy):
         self.estimator = estimator
         self.acquisition_fn = acquisition_fn
 
-    def _score(self, model, X):
+    def _score(self, model, X, random_state):
         function = _BY_NAME.get(self.acquisition_fn, self.acquisition_fn)
         sign = _ORIENTATION.get(function, 1.0)
         scores = function(predict_proba(model, X))

@@ -1,30 +1,22 @@
-"""Fast mini-batches for skorch training and fixed-layout chunks for inference.
+"""Training plumbing of the nets: fast mini-batches and a loss-plateau stop.
 
 skorch's default ``DataLoader`` indexes one sample at a time and collates the
 batch in Python; on small tabular data that costs more than the forward and
 backward passes. ``ArrayDataset`` keeps the whole array and ``BatchLoader`` slices
 it a batch at a time. Anything else (a user's dataset, a ``Subset`` of one) falls
 back to torch's ``DataLoader`` so skorch's ``train_split`` keeps working.
+``LossPlateau`` stops training by scikit-learn's ``MLPClassifier`` rule.
 """
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Dataset, Subset
 
-__all__ = ["ArrayDataset", "BatchLoader", "iter_padded_chunks", "rows_to_tensor"]
+from skactive.utils.inputs import rows_to_tensor
 
-
-def rows_to_tensor(X, rows=None):
-    """Return the rows of a float32 ndarray or CSR matrix as a dense tensor."""
-    if rows is not None:
-        X = X[rows]
-    if sp.issparse(X):
-        X = X.toarray()
-    # A copy when the input is read-only (memmap) or not contiguous: torch warns
-    # on non-writable arrays and would otherwise share their memory.
-    X = np.require(X, dtype=np.float32, requirements=["C", "W"])
-    return torch.from_numpy(X)
+__all__ = ["ArrayDataset", "BatchLoader", "LossPlateau"]
 
 
 class ArrayDataset(Dataset):
@@ -116,19 +108,30 @@ class BatchLoader:
             yield base.take(positions[start : start + self.batch_size])
 
 
-def iter_padded_chunks(X, chunk_size):
-    """Yield ``(tensor, n_valid)`` chunks of exactly ``chunk_size`` rows.
+class LossPlateau(Callback):
+    """Stop training when the loss stalls, by scikit-learn's ``MLPClassifier`` rule.
 
-    The last chunk is padded with zero rows. Every sample then passes through the
-    same matrix kernels whatever the size of ``X``, so a sample's output does not
-    depend on which other samples share its call (float32 kernels otherwise differ
-    in the last bits between batch shapes).
+    An epoch counts as no improvement when its loss is above the best loss so far
+    minus ``tol``; ``n_iter_no_change`` such epochs in a row stop training.
+    skorch's ``EarlyStopping`` measures improvement from the last epoch that
+    improved by ``tol``, so a slow steady decline never stops it; this rule does.
     """
-    n_samples = X.shape[0]
-    for start in range(0, n_samples, chunk_size):
-        chunk = rows_to_tensor(X[start : start + chunk_size])
-        n_valid = chunk.shape[0]
-        if n_valid < chunk_size:
-            padding = chunk.new_zeros((chunk_size - n_valid, chunk.shape[1]))
-            chunk = torch.cat([chunk, padding])
-        yield chunk, n_valid
+
+    def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10):
+        self.monitor = monitor
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_loss_ = np.inf
+        self.no_improvement_count_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss > self.best_loss_ - self.tol:
+            self.no_improvement_count_ += 1
+        else:
+            self.no_improvement_count_ = 0
+        self.best_loss_ = min(self.best_loss_, loss)
+        if self.no_improvement_count_ >= self.n_iter_no_change:
+            raise KeyboardInterrupt  # skorch's signal to end training

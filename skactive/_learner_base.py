@@ -1,0 +1,320 @@
+"""What an active learner does with the model it wraps: validation, seeded
+fits and predictions.
+
+The active learning loop itself lives in :mod:`skactive.learner`; this module
+holds the plumbing every learner shares with an ordinary meta-estimator such as
+scikit-learn's ``SelfTrainingClassifier``: checking ``X`` and ``y``, fitting a
+seeded clone of ``estimator`` (float32 input for skorch nets, a private torch
+random stream), and predicting through the fitted ``estimator_`` with
+probability columns that follow the learner's ``classes_``.
+"""
+
+import time
+from contextlib import nullcontext
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from skactive.models import model_input
+from skactive.nets import TorchMLPClassifier
+from skactive.oracle import SimulatedOracle
+from skactive.utils._compat import validate_data
+from skactive.utils.inputs import n_rows, take_rows
+from skactive.utils.seeding import draw_seed, private_torch_rng
+
+__all__ = ["BaseActiveLearner", "split_fit_params", "take_fit_params"]
+
+
+def _estimator_has(attr):
+    """For ``available_if``: the fitted estimator, else the unfitted one, has it."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            getattr(self.estimator_, attr)
+        else:
+            getattr(self._base_estimator(), attr)
+        return True
+
+    return check
+
+
+def _is_sample_aligned(value, n_samples):
+    """Whether a fit parameter holds one entry per sample (e.g. sample_weight)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        return False
+    return n_rows(value) == n_samples
+
+
+def split_fit_params(fit_params, n_samples):
+    """``(per-sample parameters, the others)``: those with one entry per sample
+    follow their samples into the labeled set."""
+    aligned = {
+        name: value
+        for name, value in fit_params.items()
+        if _is_sample_aligned(value, n_samples)
+    }
+    other = {name: value for name, value in fit_params.items() if name not in aligned}
+    return aligned, other
+
+
+def take_fit_params(params, rows):
+    """The per-sample parameters of the samples at ``rows``."""
+    return {
+        name: take_rows(np.asarray(value) if isinstance(value, list) else value, rows)
+        for name, value in params.items()
+    }
+
+
+class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
+    """Shared plumbing of active learners (not for direct use).
+
+    Subclasses define the parameters ``estimator``, ``budget``, ``classes`` and
+    ``random_state``, and the loop.
+    """
+
+    def _base_estimator(self):
+        return TorchMLPClassifier() if self.estimator is None else self.estimator
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
+    # -- validation -----------------------------------------------------------
+
+    def _validate_X(self, X, reset, ensure_min_samples=1):
+        if hasattr(X, "iloc"):
+            # Kept as a DataFrame, so a ColumnTransformer in the estimator still
+            # finds its columns; only the width and the column names are checked.
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=True,
+            dtype=None,
+            ensure_all_finite=False,  # NaN is the estimator's call
+            ensure_min_samples=ensure_min_samples,
+        )
+
+    def _validate_X_y(self, X, y, reset):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if hasattr(X, "iloc"):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse=True,
+                dtype=None,
+                ensure_all_finite=False,
+            )
+        if y.ndim != 1:
+            raise ValueError(
+                f"y should be a 1d array of labels, got an array of shape {y.shape}."
+            )
+        check_classification_targets(y)
+        return X, y
+
+    def _oracle_answers(self, y):
+        """The labels a :class:`~skactive.oracle.SimulatedOracle` gives; ``y``
+        itself otherwise."""
+        if not isinstance(y, SimulatedOracle):
+            return y
+        if self.budget is None:
+            raise ValueError(
+                "A SimulatedOracle answers the queries of a simulation: set "
+                "budget= on the learner, or pass the labels themselves as y."
+            )
+        seed = None
+        if self.random_state is not None:
+            # A seed of its own, drawn without moving the learner's stream.
+            rng = check_random_state(self.random_state)
+            state = rng.get_state()
+            seed = draw_seed(rng) ^ 0x5EED
+            rng.set_state(state)
+        return y.labels(random_state=seed)
+
+    def _label_set(self, y, seen=None):
+        """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
+        if self.classes is None:
+            return unique_labels(y) if seen is None else unique_labels(seen, y)
+        classes = np.unique(np.asarray(self.classes))
+        unknown = ~np.isin(y, classes)
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels {np.unique(y[unknown]).tolist()[:10]} that are "
+                f"not in classes={classes.tolist()}. Add them to the `classes` "
+                "parameter, or leave classes=None to let the label set grow."
+            )
+        return classes
+
+    # -- fitting --------------------------------------------------------------
+
+    def _fit_clone(self, X, y, fit_params, fixed_classes, seed):
+        """A fitted clone of the estimator and its fit time; ``self`` untouched.
+
+        What the estimator (or a step of a pipeline) left at None is filled in:
+        ``classes`` when the label set is fixed (a net's output size), and
+        ``random_state`` with ``seed`` when the learner is seeded.
+        """
+        estimator = clone(self._base_estimator())
+        fill = {}
+        if fixed_classes is not None:
+            fill["classes"] = fixed_classes
+        if self.random_state is not None:
+            fill["random_state"] = seed
+        estimator.set_params(
+            **{
+                name: fill[name.rpartition("__")[2]]
+                for name, value in estimator.get_params().items()
+                if value is None and name.rpartition("__")[2] in fill
+            }
+        )
+        X = model_input(estimator, X)
+        start = time.perf_counter()
+        # A private torch stream makes nets without a random_state (a user's
+        # skorch net) reproducible, and leaves the global torch state alone.
+        with (
+            private_torch_rng(seed, "cpu")
+            if self.random_state is not None
+            else nullcontext()
+        ):
+            estimator.fit(X, y, **fit_params)
+        return estimator, time.perf_counter() - start
+
+    # -- prediction -------------------------------------------------------------
+
+    def _predict_input(self, X):
+        check_is_fitted(self, "estimator_")
+        X = self._validate_X(X, reset=False)
+        return model_input(self.estimator_, X)
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Labels predicted by ``estimator_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._predict_input(X)  # checks fittedness first
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from ``estimator_``, columns following ``classes_``.
+
+        A class in ``classes_`` that the labeled set lacks gets probability 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._predict_input(X)
+        proba = np.asarray(self.estimator_.predict_proba(X))
+        return self._align_columns(proba)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of ``estimator_`` (its columns, its ``classes_``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._predict_input(X)
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of ``estimator_`` on ``(X, y)`` (accuracy for classifiers).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._predict_input(X)
+        if sample_weight is None:
+            return self.estimator_.score(X, y)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    def _align_columns(self, proba):
+        inner = getattr(self.estimator_, "classes_", None)
+        n_classes = self.classes_.shape[0]
+        if inner is not None and proba.shape[1] == len(inner):
+            inner = np.asarray(inner)
+            if inner.shape == self.classes_.shape and np.array_equal(
+                inner, self.classes_
+            ):
+                return proba
+            aligned = np.zeros((proba.shape[0], n_classes), dtype=proba.dtype)
+            aligned[:, np.searchsorted(self.classes_, inner)] = proba
+            return aligned
+        if proba.shape[1] == n_classes:
+            return proba
+        raise ValueError(
+            f"estimator_ returned {proba.shape[1]} probability columns for the "
+            f"{n_classes} classes {self.classes_.tolist()[:10]}. A net with a fixed "
+            "output size needs the full label set: pass classes=[...] to "
+            "ActiveLearner."
+        )

@@ -1,0 +1,68 @@
+"""Seeds: every random choice flows from one ``random_state``.
+
+:func:`draw_seed` turns a random state into an integer seed for a component
+that seeds itself (a torch generator, a clustering, a strategy's one draw of
+the model per query); :func:`private_torch_rng` runs a block on torch's random
+stream seeded from it, leaving the global torch state as it was.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+__all__ = ["MAX_SEED", "draw_seed", "private_torch_rng"]
+
+#: Seeds are drawn in ``[0, MAX_SEED)``, the range every seeded library accepts.
+MAX_SEED = np.iinfo(np.int32).max
+
+
+def draw_seed(random_state, size=None):
+    """An integer seed in ``[0, MAX_SEED)`` drawn from ``random_state``.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        The stream to draw from (an instance is advanced by one draw).
+    size : int or None, default=None
+        Draw this many seeds at once.
+
+    Returns
+    -------
+    seed : int, or ndarray of shape (size,) of int
+
+    Examples
+    --------
+    >>> draw_seed(0) == draw_seed(0)
+    True
+    """
+    seeds = check_random_state(random_state).randint(MAX_SEED, size=size)
+    return int(seeds) if size is None else seeds
+
+
+@contextmanager
+def private_torch_rng(seed_or_state, device):
+    """Run a block on torch's RNG seeded from ``seed_or_state``, then restore it.
+
+    Yields a list that receives the RNG state at the end of the block, so a later
+    ``partial_fit`` continues the same random stream.
+
+    Parameters
+    ----------
+    seed_or_state : int or torch.Tensor
+        A seed, or a state from an earlier block.
+    device : str or torch.device
+        CUDA devices' streams are forked too when it is a CUDA device.
+    """
+    cuda_devices = []
+    if torch.device(device).type == "cuda":
+        cuda_devices = list(range(torch.cuda.device_count()))
+    end_state = []
+    with torch.random.fork_rng(devices=cuda_devices):
+        if isinstance(seed_or_state, torch.Tensor):
+            torch.set_rng_state(seed_or_state)
+        else:
+            torch.manual_seed(seed_or_state)
+        yield end_state
+        end_state.append(torch.get_rng_state())
