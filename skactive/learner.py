@@ -254,34 +254,11 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         X, y = self._validate_X_y(X, y, reset=True)
         strategy = self._strategy()
         simulate = self.budget is not None
-        if simulate and self.budget < self.n_initial:
-            raise ValueError(
-                f"budget={self.budget} is smaller than n_initial={self.n_initial}: "
-                "the initial random draw alone would spend more than the budget. "
-                "Raise budget or lower n_initial."
-            )
-        stopping = clone_criteria(self.stopping)  # checked before anything is drawn
-        callbacks = copy_callbacks(self.callbacks)
-        rng = check_random_state(self.random_state)
-        n_total = n_rows(X)
-        aligned, other = split_fit_params(fit_params, n_total)
-        self.classes_ = self._label_set(y)
-        budget = min(self.budget, n_total) if simulate else n_total
-        labeled = np.arange(n_total, dtype=np.int64)
-        if simulate:
-            labeled = initial_draw(
-                self.initial_strategy, X, y, min(self.n_initial, budget), rng
-            )
-            labeled = np.asarray(labeled, dtype=np.int64)
-        self._rng, self._estimator_seed = rng, draw_seed(rng)
-        seeded = None if self.random_state is None else self._estimator_seed
-        self.stopping_ = clone_criteria(stopping, seeded)
-        self.callbacks_ = callbacks
-        self._other_fit_params = other
-        self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
+        rng, labeled, budget = self._start(X, y)
+        aligned, self._other_fit_params = split_fit_params(fit_params, n_rows(X))
         # The label set the estimator is told: the oracle's in a simulation.
         fixed = self.classes_ if simulate or self.classes is not None else None
-        is_labeled = np.zeros(n_total, dtype=bool)
+        is_labeled = np.zeros(n_rows(X), dtype=bool)
         is_labeled[labeled] = True
         new, query_time = labeled, 0.0
         while True:
@@ -291,7 +268,11 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
                 params = take_fit_params(aligned, labeled)
                 self.labeled_indices_ = labeled
             self.estimator_, fit_time = self._fit_clone(
-                X_labeled, y[labeled], {**params, **other}, fixed, self._estimator_seed
+                X_labeled,
+                y[labeled],
+                {**params, **self._other_fit_params},
+                fixed,
+                self._estimator_seed,
             )
             self.X_labeled_, self.y_labeled_ = X_labeled, y[labeled]
             self._labeled_params = params
@@ -320,6 +301,38 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
             new = pool[picked]
             is_labeled[new] = True
             labeled = np.concatenate([labeled, new])
+
+    def _start(self, X, y):
+        """Check the parameters, draw the first labels and reset the fitted state.
+
+        Returns ``(random state, positions of the first labels, budget)``: all of
+        ``X`` by hand, the initial draw in a simulation.
+        """
+        simulate = self.budget is not None
+        if simulate and self.budget < self.n_initial:
+            raise ValueError(
+                f"budget={self.budget} is smaller than n_initial={self.n_initial}: "
+                "the initial random draw alone would spend more than the budget. "
+                "Raise budget or lower n_initial."
+            )
+        stopping = clone_criteria(self.stopping)  # checked before anything is drawn
+        callbacks = copy_callbacks(self.callbacks)
+        rng = check_random_state(self.random_state)
+        n_total = n_rows(X)
+        self.classes_ = self._label_set(y)
+        budget = min(self.budget, n_total) if simulate else n_total
+        labeled = np.arange(n_total, dtype=np.int64)
+        if simulate:
+            labeled = initial_draw(
+                self.initial_strategy, X, y, min(self.n_initial, budget), rng
+            )
+            labeled = np.asarray(labeled, dtype=np.int64)
+        self._rng, self._estimator_seed = rng, draw_seed(rng)
+        seeded = None if self.random_state is None else self._estimator_seed
+        self.stopping_ = clone_criteria(stopping, seeded)
+        self.callbacks_ = callbacks
+        self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
+        return rng, labeled, budget
 
     def _end_round(self, indices, n_labels, query_time, fit_time):
         """Record the round that just refitted, and report it to the callbacks."""

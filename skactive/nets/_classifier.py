@@ -37,14 +37,8 @@ _FUSED_OPTIMIZERS = ("adam", "adamw")
 # sample costs well under a millisecond for an MLP.
 _MIN_INFERENCE_CHUNK = 1024
 # Keyword prefixes that skorch routes to the object it builds.
-_ROUTED_PREFIXES = (
-    "module",
-    "optimizer",
-    "criterion",
-    "callbacks",
-    "iterator_train",
-    "iterator_valid",
-    "dataset",
+_ROUTED_PREFIXES = tuple(
+    "module optimizer criterion callbacks iterator_train iterator_valid dataset".split()
 )
 
 
@@ -258,6 +252,23 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             kwargs["fused"] = True
         return _OPTIMIZERS.get(self.optimizer, self.optimizer), kwargs
 
+    def _sized_module(self, n_features, n_classes):
+        """The module (a class, or a copy of an instance) and its keywords, with
+        the input width and class count for a class that takes them."""
+        module, module_kwargs = self._module_spec()
+        if not isinstance(module, type):
+            # Copy so that fitting never trains the object held as a parameter.
+            return copy.deepcopy(module), module_kwargs
+        if not issubclass(module, torch.nn.Module):
+            raise TypeError(
+                f"module must be a torch.nn.Module class or instance, got {module!r}."
+            )
+        signature = inspect.signature(module).parameters
+        for name, value in (("n_features_in", n_features), ("n_classes", n_classes)):
+            if name in signature:
+                module_kwargs[name] = value
+        return module, module_kwargs
+
     def _build_net(self, n_features, n_classes):
         routed = self._routed_params()
         for name in routed:
@@ -267,23 +278,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
                     "Keyword parameters must start with one of "
                     f"{', '.join(p + '__' for p in _ROUTED_PREFIXES)}."
                 )
-        module, module_kwargs = self._module_spec()
-        if isinstance(module, type):
-            if not issubclass(module, torch.nn.Module):
-                raise TypeError(
-                    "module must be a torch.nn.Module class or instance, "
-                    f"got {module!r}."
-                )
-            signature = inspect.signature(module).parameters
-            for name, value in (
-                ("n_features_in", n_features),
-                ("n_classes", n_classes),
-            ):
-                if name in signature:
-                    module_kwargs[name] = value
-        else:
-            # Copy so that fitting never trains the object held as a parameter.
-            module = copy.deepcopy(module)
+        module, module_kwargs = self._sized_module(n_features, n_classes)
         optimizer, optimizer_kwargs = self._optimizer_spec()
         if not (
             isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)
