@@ -38,6 +38,7 @@ __all__ = [
     "least_confidence_acquisition",
     "margin_acquisition",
     "mean_std",
+    "score_orientation",
     "variation_ratios",
     "vote_entropy",
 ]
@@ -170,6 +171,21 @@ _ORIENTATION = {
     least_confidence_acquisition: -1.0,
     margin_acquisition: -1.0,
 }
+
+
+def score_orientation(function):
+    """1.0 when higher values of ``function`` mean more uncertain, else -1.0.
+
+    Entropy grows with uncertainty; margin and least confidence (the top
+    probability) shrink with it. Any other function is taken as higher = more
+    uncertain.
+
+    Examples
+    --------
+    >>> score_orientation(margin_acquisition)
+    -1.0
+    """
+    return _ORIENTATION.get(function, 1.0)
 
 
 def _as_samples(samples, name):

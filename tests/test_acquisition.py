@@ -170,3 +170,22 @@ def test_the_guide_snippets_run_with_torch():
     expected = np.argsort(-entropy_acquisition(probs.numpy()), kind="stable")[:k]
     assert set(by_entropy.tolist()) == set(expected.tolist())
     assert by_confidence.shape == by_margin.shape == (k,)
+
+
+def test_score_orientation_says_which_way_each_measure_points():
+    from skactive.acquisition import (
+        entropy_acquisition,
+        least_confidence_acquisition,
+        margin_acquisition,
+        score_orientation,
+    )
+
+    probs = np.array([[0.5, 0.5], [0.9, 0.1]])  # the first row is less certain
+    for function in (
+        entropy_acquisition,
+        margin_acquisition,
+        least_confidence_acquisition,
+    ):
+        oriented = score_orientation(function) * np.asarray(function(probs))
+        assert oriented[0] > oriented[1], function.__name__
+    assert score_orientation(np.max) == 1.0

@@ -32,6 +32,7 @@ from skactive.strategies import (
     StochasticBatch,
     TypiClust,
     VariationRatios,
+    get_strategy_tags,
 )
 
 
@@ -162,5 +163,26 @@ def test_strategy_contract(strategy, kind):
     whole = strategy.select(model, pool[:10], 25, random_state=0, **labeled)
     np.testing.assert_array_equal(np.sort(whole), np.arange(10))
 
+    _check_declared_tags(strategy, model, pool, labeled)
+
     assert pickle.dumps(model) == model_before
     assert pickle.dumps(strategy) == strategy_before
+
+
+def _check_declared_tags(strategy, model, pool, labeled):
+    """What a strategy declares in its tags holds: label-free ones run without a
+    model, per-sample ones give finite scores whose top-k select returns."""
+    tags = get_strategy_tags(strategy)
+    if not tags.requires_model:
+        assert strategy.select(None, pool, 5, random_state=0, **labeled).shape == (5,)
+    if not tags.per_sample_scores:
+        with pytest.raises(TypeError, match="whole batches"):
+            strategy.score_samples(model, pool)
+        return
+    scores = strategy.score_samples(model, pool, random_state=0)
+    assert scores.shape == (pool.shape[0],)
+    assert np.isfinite(scores).all()
+    again = strategy.score_samples(model, pool, random_state=1)
+    if np.array_equal(scores, again):  # deterministic scores: select is their top-k
+        picked = strategy.select(model, pool, 10, random_state=0, **labeled)
+        np.testing.assert_array_equal(np.sort(scores[picked]), np.sort(scores)[-10:])

@@ -151,3 +151,15 @@ def test_find_label_issues_bad_input(digits):
     rows = np.concatenate([np.flatnonzero(y == c)[:3] for c in range(10)])
     indices, _ = find_label_issues(_model(), X[rows], y[rows], cv=5)
     assert indices.shape[0] < rows.shape[0]
+
+
+def test_find_label_issues_reads_a_learner_by_its_public_attributes(digits):
+    X, y = digits
+    unfitted = ActiveLearner(_model())
+    # An unfitted learner lends its estimator when X and y are given ...
+    indices, _ = find_label_issues(unfitted, X[:300], y[:300])
+    expected, _ = find_label_issues(_model(), X[:300], y[:300])
+    np.testing.assert_array_equal(indices, expected)
+    # ... and without one there is nothing to cross-validate.
+    with pytest.raises(ValueError, match="unfitted learner without an estimator"):
+        find_label_issues(ActiveLearner(), X[:300], y[:300])

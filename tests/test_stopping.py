@@ -395,3 +395,31 @@ def test_a_criterion_of_ones_own_needs_only_check():
     assert [criterion.check(learner) for _ in range(3)] == [None, "even round", None]
     with pytest.raises(NotImplementedError, match="Empty must implement _check"):
         Empty().check(learner)
+
+
+def test_check_stopping_validates_every_criterion_before_any_records():
+    from skactive.stopping import check_stopping
+
+    learner = Scripted(scores=[0.5, 0.9]).next_round(0)
+    plateau = Plateau(patience=1, X_val=np.zeros((2, 2)), y_val=np.zeros(2))
+    needs_pool = MaxUncertainty()
+    with pytest.raises(ValueError, match="pool"):
+        check_stopping([plateau, needs_pool], learner, None)
+    assert not hasattr(plateau, "scores_")  # nothing recorded by the failed check
+    assert check_stopping([plateau, MaxLabels(10)], learner) == (
+        "MaxLabels: 10 samples are labeled (n_labels=10)."
+    )
+    assert plateau.scores_ == [0.5]  # every criterion recorded the round
+    assert check_stopping([], learner) is None
+
+
+def test_clone_criteria_copies_and_seeds_only_unset_random_states():
+    from skactive.stopping import clone_criteria
+
+    given = [StabilizingPredictions(), StabilizingPredictions(random_state=7)]
+    first, second = clone_criteria(given, seed=100)
+    assert (first.random_state, second.random_state) == (101, 7)
+    assert given[0].random_state is None and first is not given[0]
+    assert clone_criteria(None) == []
+    with pytest.raises(TypeError, match="stopping criteria"):
+        clone_criteria(["not a criterion"])

@@ -345,3 +345,129 @@ def test_a_strategy_must_define_how_it_scores_or_selects():
         EmptyBatch().select(None, np.zeros((4, 2)), 2)
     with pytest.raises(NotImplementedError, match="subclass PerSampleStrategy"):
         Bare().select(None, np.zeros((4, 2)), 2)
+
+
+# -- the two bases, the context and the tags -------------------------------------
+
+
+def test_strategy_tags_declare_what_each_strategy_needs():
+    from skactive.strategies import (
+        BADGE,
+        BALD,
+        BatchBALD,
+        CoreSet,
+        ExpectedErrorReduction,
+        ExpectedModelChange,
+        InformationDensity,
+        KMeansSampling,
+        RandomSampling,
+        StochasticBatch,
+        StrategyTags,
+        TypiClust,
+        UncertaintySampling,
+        get_strategy_tags,
+    )
+
+    label_free = StrategyTags(requires_model=False)
+    scoring = StrategyTags(per_sample_scores=True)
+    expected = {
+        RandomSampling(): label_free,
+        KMeansSampling(): label_free,
+        TypiClust(): label_free,
+        CoreSet(): label_free,
+        UncertaintySampling(): scoring,
+        BALD(): scoring,
+        ExpectedModelChange(): scoring,
+        InformationDensity(): scoring,
+        BatchBALD(): StrategyTags(),
+        BADGE(): StrategyTags(),
+        ExpectedErrorReduction(): StrategyTags(requires_labels=True),
+        StochasticBatch(BALD()): StrategyTags(),
+        StochasticBatch(RandomSampling()): label_free,
+    }
+    for strategy, tags in expected.items():
+        assert get_strategy_tags(strategy) == tags, strategy
+    # Any object with select works in a learner; it gets the default tags.
+    assert get_strategy_tags(object()) == StrategyTags()
+
+
+def test_a_batch_strategy_gets_the_labeled_set_and_one_random_stream(fitted):
+    model, X = fitted
+    seen = {}
+
+    class Recording(BatchStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+        def _select_batch(self, model, X, n_samples, context):
+            seen["context"] = context
+            return context.random_state.permutation(X.shape[0])[:n_samples]
+
+    labels = np.arange(7) % 3
+    picked = Recording().select(
+        model, X, 4, X_labeled=X[:7], y_labeled=labels, random_state=3
+    )
+    context = seen["context"]
+    assert context.n_labeled == 7
+    np.testing.assert_array_equal(context.y_labeled, labels)
+    np.testing.assert_array_equal(
+        picked, np.random.RandomState(3).permutation(X.shape[0])[:4]
+    )
+    assert picked.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda n: np.arange(n + 1),  # too many
+        lambda n: np.zeros(n, dtype=np.int64),  # repeated
+        lambda n: np.arange(n) + 10_000,  # out of range
+        lambda n: np.arange(n) + 0.5,  # not integers
+    ],
+)
+def test_a_batch_strategy_that_breaks_the_contract_gets_a_clear_error(fitted, answer):
+    model, X = fitted
+
+    class Broken(BatchStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+        def _select_batch(self, model, X, n_samples, context):
+            return answer(n_samples)
+
+    with pytest.raises(ValueError, match="expected 3 unique integer positions"):
+        Broken().select(model, X, 3, random_state=0)
+
+
+def test_a_per_sample_strategy_draws_one_seed_per_query_for_every_chunk(small_chunks):
+    seeds = []
+
+    class SeedEcho(PerSampleStrategy):
+        _parameter_constraints: dict = {}  # noqa: RUF012
+
+        def _score(self, model, X, random_state):
+            seeds.append(random_state)
+            return np.asarray(X)[:, 0]
+
+    X = np.random.default_rng(0).normal(size=(5000, 2))
+    SeedEcho().select(None, X, 5, random_state=np.random.RandomState(1))
+    assert len(seeds) == 5 and len(set(seeds)) == 1  # five chunks, one seed
+    assert seeds[0] == np.random.RandomState(1).randint(np.iinfo(np.int32).max)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 3000), elements=st.integers(0, 9).map(float)),
+    st.integers(1, 50),
+    st.integers(1, 700),
+    st.integers(0, 2**31 - 1),
+)
+def test_streamed_top_k_equals_top_k_on_the_whole_array(scores, k, chunk, seed):
+    from skactive.utils.ranking import StreamingTopK
+
+    stream = StreamingTopK(k)
+    for start in range(0, scores.shape[0], chunk):
+        stream.push(start, scores[start : start + chunk])
+    streamed = stream.result(np.random.RandomState(seed))
+    assert np.unique(streamed).shape == streamed.shape == (min(k, scores.shape[0]),)
+    np.testing.assert_array_equal(
+        scores[streamed], np.sort(scores)[::-1][: streamed.shape[0]]
+    )

@@ -8,7 +8,7 @@ __all__ = ["aulc", "labels_to_reach", "reduction_ratio"]
 BASELINE = "random"
 
 
-def _check_curve(n_labels, scores, name="scores"):
+def check_curve(n_labels, scores, name="scores"):
     n_labels = np.asarray(n_labels, dtype=np.float64)
     scores = np.asarray(scores, dtype=np.float64)
     if n_labels.ndim != 1:
@@ -49,7 +49,7 @@ def aulc(n_labels, scores, *, normalize=True):
     >>> aulc([10, 20, 30], [0.5, 0.7, 0.9])
     0.7
     """
-    n_labels, scores = _check_curve(n_labels, scores)
+    n_labels, scores = check_curve(n_labels, scores)
     if n_labels.shape[0] < 2:
         raise ValueError(
             "aulc needs a curve of at least two steps (the area of a single point "
@@ -85,7 +85,7 @@ def labels_to_reach(n_labels, scores, target):
     >>> labels_to_reach([10, 20, 30], [0.5, 0.7, 0.9], 0.95)
     inf
     """
-    n_labels, scores = _check_curve(n_labels, scores)
+    n_labels, scores = check_curve(n_labels, scores)
     reached = scores >= target  # NaN never reaches
     first = np.argmax(reached, axis=-1)
     labels = np.where(reached.any(axis=-1), n_labels[first], np.inf)
@@ -134,19 +134,19 @@ def reduction_ratio(result, strategy, *, baseline=BASELINE, target=None):
                 f"{name!r} is not a strategy of this result; it has {sorted(curves)}."
             )
     if target is None:
-        target = _default_target(curves[baseline])
-    return _ratio(
+        target = default_target(curves[baseline])
+    return labels_ratio(
         labels_to_reach(result.n_labels, curves[baseline], target),
         labels_to_reach(result.n_labels, curves[strategy], target),
     )
 
 
-def _default_target(baseline_curve):
+def default_target(baseline_curve):
     """95 % of the best mean score of the baseline (which it therefore reaches)."""
     return 0.95 * float(np.nanmax(baseline_curve))
 
 
-def _ratio(baseline_labels, labels):
+def labels_ratio(baseline_labels, labels):
     """Baseline labels over strategy labels: 0 / inf / nan when one or both never
     reach the target (``inf`` labels)."""
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -7,10 +7,10 @@ import numpy as np
 
 from skactive.evaluation._metrics import (
     BASELINE,
-    _check_curve,
-    _default_target,
-    _ratio,
     aulc,
+    check_curve,
+    default_target,
+    labels_ratio,
     labels_to_reach,
     reduction_ratio,
 )
@@ -62,7 +62,7 @@ class LearningCurveResult:
             for name, value in scores.items()
         }
         for name, value in self.scores.items():
-            _check_curve(self.n_labels, value, name=f"scores[{name!r}]")
+            check_curve(self.n_labels, value, name=f"scores[{name!r}]")
         empty = {
             name: np.full_like(value, np.nan) for name, value in self.scores.items()
         }
@@ -140,7 +140,7 @@ class LearningCurveResult:
         curves = self.mean_scores()
         has_baseline = self.baseline in curves
         if target is None and has_baseline:
-            target = _default_target(curves[self.baseline])
+            target = default_target(curves[self.baseline])
         needed = {
             name: np.nan
             if target is None
@@ -154,7 +154,7 @@ class LearningCurveResult:
                 "aulc_std": float(np.std(areas[name])),
                 "final_score": float(curve[-1]),
                 "labels_to_reach": needed[name],
-                "reduction_ratio": _ratio(needed[self.baseline], needed[name])
+                "reduction_ratio": labels_ratio(needed[self.baseline], needed[name])
                 if has_baseline
                 else np.nan,
                 "fit_time": float(np.mean(np.nansum(self.fit_times[name], axis=1))),

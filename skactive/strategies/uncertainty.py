@@ -5,10 +5,10 @@ from typing import ClassVar
 import numpy as np
 
 from skactive.acquisition import (
-    _ORIENTATION,
     entropy_acquisition,
     least_confidence_acquisition,
     margin_acquisition,
+    score_orientation,
 )
 from skactive.models import predict_proba
 from skactive.strategies._base import PerSampleStrategy
@@ -72,7 +72,7 @@ class UncertaintySampling(PerSampleStrategy):
 
     def _score(self, model, X, random_state):
         function = _BY_NAME.get(self.acquisition_fn, self.acquisition_fn)
-        sign = _ORIENTATION.get(function, 1.0)
+        sign = score_orientation(function)
         scores = function(predict_proba(model, X))
         if not isinstance(scores, np.ndarray):
             scores = np.asarray(
