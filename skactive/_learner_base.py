@@ -9,6 +9,7 @@ random stream), and predicting through the fitted ``estimator_`` with
 probability columns that follow the learner's ``classes_``.
 """
 
+import functools
 import time
 from contextlib import nullcontext
 
@@ -30,7 +31,36 @@ from skactive.utils._compat import validate_data
 from skactive.utils.inputs import n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
 
-__all__ = ["BaseActiveLearner", "split_fit_params", "take_fit_params"]
+__all__ = [
+    "BaseActiveLearner",
+    "restore_on_error",
+    "split_fit_params",
+    "take_fit_params",
+]
+
+
+def restore_on_error(method):
+    """Make a fitting method atomic: on any error, every attribute of the
+    estimator (random streams included) is put back as it was before the call."""
+
+    @functools.wraps(method)
+    def atomic(self, *args, **kwargs):
+        saved = dict(vars(self))
+        streams = {
+            name: value.get_state()
+            for name, value in saved.items()
+            if isinstance(value, np.random.RandomState)
+        }
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            for name, state in streams.items():
+                saved[name].set_state(state)
+            raise
+
+    return atomic
 
 
 def _estimator_has(attr):

@@ -30,10 +30,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skactive._initial import initial_draw
-from skactive._learner_base import BaseActiveLearner, split_fit_params, take_fit_params
+from skactive._learner_base import (
+    BaseActiveLearner,
+    restore_on_error,
+    split_fit_params,
+    take_fit_params,
+)
 from skactive.callbacks import copy_callbacks
 from skactive.stopping import check_stopping, clone_criteria
-from skactive.strategies import UncertaintySampling
+from skactive.strategies import UncertaintySampling, validate_strategy
 from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -225,10 +230,12 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
                 "learner's fitted estimator_. Pass the strategy without an "
                 f"estimator, e.g. {type(strategy).__name__}()."
             )
+        validate_strategy(strategy)
         return strategy
 
     # -- the loop -----------------------------------------------------------------
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
         """Fit on a labeled set, or run a simulation when ``budget`` is set.
@@ -278,15 +285,18 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
             self._labeled_params = params
             self._end_round(new, labeled.shape[0], query_time, fit_time)
             if not simulate:
+                self._query_seed = draw_seed(rng)
                 return self
             at_budget = labeled.shape[0] >= budget
             pool = np.flatnonzero(~is_labeled)
             X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
             if self.stopping_ and self._check_stopping(X_pool):
+                self._query_seed = draw_seed(rng)
                 return self
             if at_budget:
                 self._stop_checked_round = len(self.history_)
                 self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
+                self._query_seed = draw_seed(rng)
                 return self
             start = time.perf_counter()
             picked = strategy.select(
@@ -372,28 +382,27 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         -------
         indices : ndarray of shape (min(batch_size, n_samples),), int64
             Unique positions in ``X_pool``, most informative first; ties between
-            equal scores are broken at random from ``random_state``.
+            equal scores are broken at random from ``random_state``. A function
+            of the learner's state: asking again before the next ``teach`` (or
+            ``fit``) returns the same batch.
         """
         check_is_fitted(self, "estimator_")
         batch_size = check_positive_int(
             self.batch_size if batch_size is None else batch_size, "batch_size"
         )
         X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
-        strategy = self._strategy()
-        state = self._rng.get_state()
-        try:
-            return strategy.select(
-                self.estimator_,
-                X_pool,
-                batch_size,
-                X_labeled=self.X_labeled_,
-                y_labeled=self.y_labeled_,
-                random_state=self._rng,
-            )
-        except BaseException:
-            self._rng.set_state(state)  # a failed query changes nothing
-            raise
+        # A stream of its own, seeded by the latest fit or teach: asking again
+        # without teaching gives the same batch, and a failed query changes nothing.
+        return self._strategy().select(
+            self.estimator_,
+            X_pool,
+            batch_size,
+            X_labeled=self.X_labeled_,
+            y_labeled=self.y_labeled_,
+            random_state=np.random.RandomState(self._query_seed),
+        )
 
+    @restore_on_error
     def teach(self, X_new, y_new, **fit_params):
         """Add labeled samples and refit; on any error the learner is unchanged.
 
@@ -440,6 +449,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self._labeled_params = params
         self.classes_ = classes
         self.estimator_ = estimator
+        self._query_seed = draw_seed(self._rng)  # new labels, a new query stream
         self._end_round(new, n_rows(X), 0.0, fit_time)
         return self
 

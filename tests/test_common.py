@@ -186,3 +186,21 @@ def _check_declared_tags(strategy, model, pool, labeled):
     if np.array_equal(scores, again):  # deterministic scores: select is their top-k
         picked = strategy.select(model, pool, 10, random_state=0, **labeled)
         np.testing.assert_array_equal(np.sort(scores[picked]), np.sort(scores)[-10:])
+
+
+def _unfitted(kind):
+    if kind == "forest":
+        return RandomForestClassifier(n_estimators=8, random_state=0)
+    if kind == "dropout net":
+        return TorchMLPClassifier((16,), dropout=0.3, max_epochs=10, random_state=0)
+    return LogisticRegression()
+
+
+@pytest.mark.parametrize("strategy, kind", CONTRACT_CASES, ids=repr)
+def test_a_learners_query_repeats_until_it_is_taught(strategy, kind):
+    """Asking twice without a teach shows the annotator the same batch."""
+    X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0)
+    learner = ActiveLearner(_unfitted(kind), clone(strategy), random_state=0)
+    learner.fit(X[:40], y[:40])
+    first = learner.query(X[40:], batch_size=25)
+    np.testing.assert_array_equal(learner.query(X[40:], batch_size=25), first)

@@ -673,3 +673,83 @@ def test_query_and_teach_invariants(n_pool, batch_size, seed, random):
         learner.teach(pool[indices], oracle[indices])
     assert learner.y_labeled_.shape == (20 + indices.shape[0],)
     assert learner.history_[-1]["n_labels"] == 20 + indices.shape[0]
+
+
+# -- a failed fit changes nothing; strategies are checked at fit; queries repeat --
+
+
+def _state(learner):
+    """Everything a learner holds, comparable across calls."""
+    return pickle.dumps(learner)
+
+
+def test_a_failed_fit_leaves_a_fitted_learner_exactly_as_it_was():
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(LogisticRegression(max_iter=500), random_state=0)
+    learner.fit(X[:60], y[:60])
+    before, proba = _state(learner), learner.predict_proba(X[:5])
+    X_bad = X[:40].copy()
+    X_bad[3, 3] = np.nan  # the estimator's fit raises, after classes_ would change
+    y_bad = np.where(y[:40] == 0, 10, y[:40])
+    with pytest.raises(ValueError, match="NaN"):
+        learner.fit(X_bad, y_bad)
+    assert _state(learner) == before
+    np.testing.assert_array_equal(learner.predict_proba(X[:5]), proba)
+    np.testing.assert_array_equal(learner.classes_, np.arange(10))
+
+
+def test_a_failed_simulation_leaves_the_learner_as_it_was():
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500), budget=30, batch_size=10, random_state=0
+    ).fit(X[:300], y[:300])
+    before = _state(learner)
+
+    class Fails(RandomSampling):
+        def _select_batch(self, model, X, n_samples, context):
+            raise RuntimeError("annotator left")
+
+    learner.set_params(query_strategy=Fails())
+    with pytest.raises(RuntimeError, match="annotator left"):
+        learner.fit(X[:300], y[:300])
+    learner.set_params(query_strategy=None)
+    assert _state(learner) == before
+
+
+@pytest.mark.parametrize("budget", [None, 30])
+def test_a_strategy_typo_fails_at_fit_not_at_the_first_query(budget):
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500),
+        UncertaintySampling(acquisition_fn="margins"),
+        budget=budget,
+        batch_size=10,
+    )
+    with pytest.raises(ValueError, match="acquisition_fn"):
+        learner.fit(X[:100], y[:100])
+    assert not hasattr(learner, "estimator_")
+
+
+def test_a_batch_strategy_as_a_base_fails_at_fit():
+    from skactive.strategies import BatchBALD, StochasticBatch
+
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(LogisticRegression(), StochasticBatch(BatchBALD()))
+    with pytest.raises(TypeError, match="whole batches"):
+        learner.fit(X[:50], y[:50])
+
+
+def test_query_is_a_function_of_the_learners_state():
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500), RandomSampling(), random_state=0
+    ).fit(X[:20], y[:20])
+    pool = X[20:]
+    first = learner.query(pool, batch_size=10)
+    np.testing.assert_array_equal(learner.query(pool, batch_size=10), first)
+    restored = pickle.loads(pickle.dumps(learner))
+    np.testing.assert_array_equal(restored.query(pool, batch_size=10), first)
+    learner.teach(pool[first], y[20:][first])
+    moved = learner.query(pool, batch_size=10)
+    assert not np.array_equal(moved, first)  # new labels, a new draw
+    np.testing.assert_array_equal(learner.query(pool, batch_size=10), moved)

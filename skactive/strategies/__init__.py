@@ -15,6 +15,7 @@ from skactive.strategies._base import (
     QueryStrategy,
     StrategyTags,
     get_strategy_tags,
+    validate_strategy,
 )
 from skactive.strategies.bayesian import (
     BALD,
@@ -66,4 +67,5 @@ __all__ = [
     "diverse_batch_query",
     "get_strategy_tags",
     "top_k",
+    "validate_strategy",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "StrategyTags",
     "check_per_sample_strategy",
     "get_strategy_tags",
+    "validate_strategy",
 ]
 
 
@@ -111,6 +112,21 @@ def check_per_sample_strategy(strategy, owner):
             "batches and has no score per sample; use a per-sample strategy such "
             "as UncertaintySampling(), BALD() or ExpectedModelChange()."
         )
+
+
+def validate_strategy(strategy):
+    """Check a strategy's parameters now, as its first query would.
+
+    A learner calls it in ``fit``, so a typo such as
+    ``acquisition_fn="margins"`` fails before any label is spent. A
+    ``base_strategy`` is checked too, and must give per-sample scores.
+    """
+    if isinstance(strategy, BaseEstimator):
+        strategy._validate_params()
+    base = getattr(strategy, "base_strategy", None)
+    if base is not None:
+        check_per_sample_strategy(base, type(strategy).__name__)
+        validate_strategy(base)
 
 
 def _check_labeled(strategy, X_labeled, y_labeled):
