@@ -11,10 +11,12 @@ probability columns that follow the learner's ``classes_``.
 
 import functools
 import time
+import warnings
 from contextlib import nullcontext
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.dummy import DummyClassifier
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -27,16 +29,38 @@ from sklearn.utils.validation import (
 from skactive.models import model_input
 from skactive.nets import TorchMLPClassifier
 from skactive.oracle import SimulatedOracle
+from skactive.strategies import (
+    KMeansSampling,
+    RandomSampling,
+    UncertaintySampling,
+    get_strategy_tags,
+    validate_strategy,
+)
 from skactive.utils._compat import validate_data
 from skactive.utils.inputs import n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
 
 __all__ = [
     "BaseActiveLearner",
+    "ColdStartWarning",
+    "OneClassPlaceholder",
     "restore_on_error",
     "split_fit_params",
     "take_fit_params",
 ]
+
+
+class ColdStartWarning(UserWarning):
+    """The labeled set holds one class the estimator cannot be fitted on yet."""
+
+
+class OneClassPlaceholder(DummyClassifier):
+    """Stands in for an estimator that cannot be fitted on a single class: it
+    predicts that class, until a second class is labeled and the real estimator
+    is fitted."""
+
+    def __init__(self):
+        super().__init__(strategy="prior")
 
 
 def restore_on_error(method):
@@ -165,6 +189,38 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         check_classification_targets(y)
         return X, y
 
+    def _strategy(self):
+        strategy = (
+            UncertaintySampling()
+            if self.query_strategy is None
+            else self.query_strategy
+        )
+        if getattr(strategy, "estimator", None) is not None:
+            raise ValueError(
+                f"query_strategy={type(strategy).__name__}(estimator=...) holds its "
+                "own model, but inside ActiveLearner the strategy scores with the "
+                "learner's fitted estimator_. Pass the strategy without an "
+                f"estimator, e.g. {type(strategy).__name__}()."
+            )
+        validate_strategy(strategy)
+        return strategy
+
+    def _label_free_strategy(self):
+        """The query strategy while no model could be fitted: the
+        ``initial_strategy`` when it needs no model, random sampling otherwise."""
+        initial = self.initial_strategy
+        if initial == "kmeans":
+            return KMeansSampling()
+        if isinstance(initial, str) or get_strategy_tags(initial).requires_model:
+            return RandomSampling()
+        return initial
+
+    def _current_strategy(self):
+        """The strategy that chooses the next batch, for the learner's state."""
+        if isinstance(self.estimator_, OneClassPlaceholder):
+            return self._label_free_strategy()
+        return self._strategy()
+
     def _oracle_answers(self, y):
         """The labels a :class:`~skactive.oracle.SimulatedOracle` gives; ``y``
         itself otherwise."""
@@ -224,13 +280,30 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         start = time.perf_counter()
         # A private torch stream makes nets without a random_state (a user's
         # skorch net) reproducible, and leaves the global torch state alone.
-        with (
-            private_torch_rng(seed, "cpu")
-            if self.random_state is not None
-            else nullcontext()
-        ):
-            estimator.fit(X, y, **fit_params)
+        try:
+            with (
+                private_torch_rng(seed, "cpu")
+                if self.random_state is not None
+                else nullcontext()
+            ):
+                estimator.fit(X, y, **fit_params)
+        except ValueError:
+            if np.unique(y).shape[0] > 1:
+                raise
+            estimator = self._one_class_placeholder(estimator, X, y)
         return estimator, time.perf_counter() - start
+
+    def _one_class_placeholder(self, estimator, X, y):
+        """A model predicting the single labeled class, with a warning saying why."""
+        warnings.warn(
+            f"The labeled set holds a single class ({np.asarray(y)[0].tolist()!r}), which "
+            f"{type(estimator).__name__} cannot be fitted on: until a second class "
+            "is labeled, predictions are that class and queries use the label-free "
+            f"initial strategy ({type(self._label_free_strategy()).__name__}).",
+            ColdStartWarning,
+            stacklevel=4,
+        )
+        return OneClassPlaceholder().fit(np.zeros((n_rows(X), 1)), y)
 
     # -- prediction -------------------------------------------------------------
 

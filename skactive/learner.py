@@ -32,13 +32,13 @@ from sklearn.utils.validation import check_is_fitted
 from skactive._initial import initial_draw
 from skactive._learner_base import (
     BaseActiveLearner,
+    OneClassPlaceholder,
     restore_on_error,
     split_fit_params,
     take_fit_params,
 )
 from skactive.callbacks import copy_callbacks
 from skactive.stopping import check_stopping, clone_criteria
-from skactive.strategies import UncertaintySampling, validate_strategy
 from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -91,8 +91,11 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         - a query strategy that needs no model (``RandomSampling``,
           ``KMeansSampling``, ...).
 
-        In a hand-driven loop, ``fit`` is given its labeled set and this is not
-        used; query a label-free strategy directly for a first batch instead.
+        It also serves ``query`` (by hand or in a simulation) while the labeled
+        set holds a single class that the estimator cannot be fitted on (a rare
+        class not yet seen): ``"random"`` and ``"stratified"`` then query at
+        random, ``"kmeans"`` with :class:`~skactive.strategies.KMeansSampling`,
+        with a :class:`ColdStartWarning`, until a second class is labeled.
     stopping : list of StoppingCriterion or None, default=None
         Criteria from :mod:`skactive.stopping`. In simulation mode they are
         checked after every round and the simulation ends when one fires; in a
@@ -142,6 +145,10 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
     stop_reason_ : str or None
         Why the simulation ended (the criterion that fired, or the budget), or,
         after :meth:`should_stop`, why to stop now; None while nothing says stop.
+    cold_start_ : bool
+        True while the estimator could not be fitted on the labels so far (a
+        single class): ``estimator_`` then predicts that class, and queries use
+        the label-free ``initial_strategy``.
     n_rounds_ : int
         Rounds after the initial fit: simulated queries and ``teach`` calls.
     history_ : list of dict
@@ -217,22 +224,6 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self.random_state = random_state
         self.callbacks = callbacks
 
-    def _strategy(self):
-        strategy = (
-            UncertaintySampling()
-            if self.query_strategy is None
-            else self.query_strategy
-        )
-        if getattr(strategy, "estimator", None) is not None:
-            raise ValueError(
-                f"query_strategy={type(strategy).__name__}(estimator=...) holds its "
-                "own model, but inside ActiveLearner the strategy scores with the "
-                "learner's fitted estimator_. Pass the strategy without an "
-                f"estimator, e.g. {type(strategy).__name__}()."
-            )
-        validate_strategy(strategy)
-        return strategy
-
     # -- the loop -----------------------------------------------------------------
 
     @restore_on_error
@@ -259,7 +250,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         """
         y = self._oracle_answers(y)
         X, y = self._validate_X_y(X, y, reset=True)
-        strategy = self._strategy()
+        self._strategy()  # checked before anything is drawn or fitted
         simulate = self.budget is not None
         rng, labeled, budget = self._start(X, y)
         aligned, self._other_fit_params = split_fit_params(fit_params, n_rows(X))
@@ -299,7 +290,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
                 self._query_seed = draw_seed(rng)
                 return self
             start = time.perf_counter()
-            picked = strategy.select(
+            picked = self._current_strategy().select(
                 self.estimator_,
                 X_pool,
                 min(self.batch_size, budget - labeled.shape[0]),
@@ -355,12 +346,19 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         }
         self.history_.append(record)
         self.n_rounds_ = len(self.history_) - 1
+        self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
         for callback in self.callbacks_:
             callback.on_round(self, record)
 
     def _check_stopping(self, X_pool):
-        """Check the criteria on a validated pool; record and return the answer."""
-        self.stop_reason_ = check_stopping(self.stopping_, self, X_pool)
+        """Check the criteria on a validated pool; record and return the answer.
+
+        Not while the model is a one-class placeholder: its certainty means
+        nothing, so no criterion judges it."""
+        reason = None
+        if not self.cold_start_:
+            reason = check_stopping(self.stopping_, self, X_pool)
+        self.stop_reason_ = reason
         self._stop_checked_round = len(self.history_)
         return self.stop_reason_ is not None
 
@@ -393,7 +391,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
         # A stream of its own, seeded by the latest fit or teach: asking again
         # without teaching gives the same batch, and a failed query changes nothing.
-        return self._strategy().select(
+        return self._current_strategy().select(
             self.estimator_,
             X_pool,
             batch_size,

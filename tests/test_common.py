@@ -14,6 +14,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import ActiveLearner, Committee, RandomSampling, UncertaintySampling
+from skactive._learner_base import ColdStartWarning
 from skactive.nets import NetClassifier, TorchMLPClassifier
 from skactive.stopping import MaxLabels, StabilizingPredictions
 from skactive.strategies import (
@@ -57,6 +58,8 @@ ESTIMATORS = [
     ActiveLearner(),
     # Simulation mode: fit sees y only as an oracle and labels 30 samples.
     ActiveLearner(LogisticRegression(), budget=30, batch_size=5, n_initial=10),
+    # ... whose random initial draw may hold one class (check_fit2d_1feature).
+    ActiveLearner(LogisticRegression(), budget=20, n_initial=5, batch_size=5),
     # ... from a label-free initial set, stopping early on a criterion.
     ActiveLearner(
         LogisticRegression(),
@@ -204,3 +207,29 @@ def test_a_learners_query_repeats_until_it_is_taught(strategy, kind):
     learner.fit(X[:40], y[:40])
     first = learner.query(X[40:], batch_size=25)
     np.testing.assert_array_equal(learner.query(X[40:], batch_size=25), first)
+
+
+@pytest.mark.parametrize("strategy, kind", CONTRACT_CASES, ids=repr)
+def test_every_strategy_survives_a_one_class_start(strategy, kind):
+    """A rare class not yet seen: the learner queries label-free until it is."""
+    X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0)
+    # Forests and nets fit one class; a committee of logistic regressions, like
+    # a logistic regression, cannot.
+    estimator = (
+        LogisticRegression()
+        if kind == "logistic"
+        else Committee([LogisticRegression()] * 3, random_state=0)
+    )
+    first_class = np.flatnonzero(y == 0)[:8]
+    learner = ActiveLearner(estimator, clone(strategy), random_state=0)
+    with pytest.warns(ColdStartWarning, match="single class"):
+        learner.fit(X[first_class], y[first_class])
+    assert learner.cold_start_
+    picked = learner.query(X, batch_size=20)
+    assert np.unique(picked).shape == (20,)
+    np.testing.assert_array_equal(
+        picked, RandomSampling().select(None, X, 20, random_state=learner._query_seed)
+    )
+    learner.teach(X[picked], y[picked])
+    assert not learner.cold_start_ and learner.classes_.shape[0] > 1
+    assert learner.query(X, batch_size=5).shape == (5,)

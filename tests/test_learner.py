@@ -753,3 +753,48 @@ def test_query_is_a_function_of_the_learners_state():
     moved = learner.query(pool, batch_size=10)
     assert not np.array_equal(moved, first)  # new labels, a new draw
     np.testing.assert_array_equal(learner.query(pool, batch_size=10), moved)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_simulation_starting_on_one_class_keeps_going(seed):
+    from sklearn.datasets import make_classification
+
+    from skactive._learner_base import ColdStartWarning
+
+    X, y = make_classification(n_samples=400, weights=[0.95], random_state=0)
+    learner = ActiveLearner(
+        LogisticRegression(), budget=40, batch_size=5, n_initial=5, random_state=seed
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        learner.fit(X, y)
+    assert [entry["n_labels"] for entry in learner.history_][-1] == 40
+    if np.unique(learner.y_labeled_).shape[0] > 1:
+        assert isinstance(learner.estimator_, LogisticRegression)
+        assert not learner.cold_start_
+    else:
+        assert learner.cold_start_
+        np.testing.assert_array_equal(learner.predict(X[:3]), learner.y_labeled_[:3])
+    if any(issubclass(w.category, ColdStartWarning) for w in caught):
+        assert "single class" in str(caught[0].message)
+
+
+def test_a_hand_loop_on_one_class_waits_for_a_second():
+    from skactive._learner_base import ColdStartWarning
+
+    X, y = load_digits(return_X_y=True)
+    zeros, ones = np.flatnonzero(y == 0)[:5], np.flatnonzero(y == 1)[:3]
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500), initial_strategy="kmeans", random_state=0
+    )
+    with pytest.warns(ColdStartWarning, match="KMeansSampling"):
+        learner.fit(X[zeros], y[zeros])
+    assert learner.cold_start_
+    np.testing.assert_array_equal(learner.predict(X[:4]), [0, 0, 0, 0])
+    np.testing.assert_allclose(learner.predict_proba(X[:4]).sum(axis=1), 1.0)
+    assert learner.query(X, batch_size=4).shape == (4,)
+    learner.teach(X[ones], y[ones])
+    assert not learner.cold_start_
+    assert learner.score(X[np.r_[zeros, ones]], y[np.r_[zeros, ones]]) == 1.0
+    with pytest.raises(ValueError, match="contains NaN"):  # a real error
+        ActiveLearner(LogisticRegression()).fit(np.full((4, 2), np.nan), [0, 1, 0, 1])
