@@ -296,7 +296,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     def _one_class_placeholder(self, estimator, X, y):
         """A model predicting the single labeled class, with a warning saying why."""
         warnings.warn(
-            f"The labeled set holds a single class ({np.asarray(y)[0].tolist()!r}), which "
+            f"The labeled set holds a single class ({np.asarray(y)[0].tolist()!r}), "
+            "which "
             f"{type(estimator).__name__} cannot be fitted on: until a second class "
             "is labeled, predictions are that class and queries use the label-free "
             f"initial strategy ({type(self._label_free_strategy()).__name__}).",

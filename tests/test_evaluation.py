@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, log_loss
 
 from skactive import ActiveLearner, RandomSampling, UncertaintySampling
+from skactive.callbacks import ScoreRecorder
 from skactive.evaluation import (
     LearningCurveResult,
     active_learning_curve,
@@ -292,7 +293,9 @@ def test_runs_ended_by_a_stopping_criterion_are_padded_with_nan(split):
     assert np.isnan(result.scores["random"][:, 2:]).all()
     assert np.isfinite(result.scores["long"]).all()
     assert result.stop_reasons["random"][0].startswith("MaxLabels")
-    assert np.isnan(result.aulc()["random"]).all()
+    # The stopped runs' AULC is over the labels they used (10 to 15).
+    stopped = result.scores["random"][:, :2]
+    np.testing.assert_allclose(result.aulc()["random"], stopped.mean(axis=1))
 
 
 def test_verbose_shows_a_progress_bar(split, capsys):
@@ -352,3 +355,46 @@ def test_random_baseline_is_not_duplicated(split):
         n_repeats=1,
     )
     assert list(result.scores) == ["random", "margin"]
+
+
+def test_each_candidate_sits_on_the_label_counts_it_trained_on(split):
+    """Candidates with other batch sizes, starts and stops are not read by
+    position on one run's axis (which put 20, 60, 100 labels at 20, 30, 40)."""
+    X, y, X_test, y_test = split
+    base = ActiveLearner(LogisticRegression(max_iter=200), budget=60, batch_size=10)
+    candidates = {
+        "big batches": clone(base).set_params(batch_size=20),  # 10, 30, 50, 60
+        "late start": clone(base).set_params(n_initial=30),  # 30, 40, 50, 60
+        "stops": clone(base).set_params(stopping=[MaxLabels(30)]),  # 10, 20, 30
+    }
+    result = active_learning_curve(
+        base, X, y, X_test, y_test, query_strategies=candidates, n_repeats=2,
+        random_state=0,
+    )  # fmt: skip
+    np.testing.assert_array_equal(result.n_labels, [10, 20, 30, 40, 50, 60])
+    seeds = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=2)
+    for name, candidate in candidates.items():
+        for repeat, seed in enumerate(seeds):
+            run = clone(candidate).set_params(
+                random_state=int(seed), callbacks=[ScoreRecorder(X_test, y_test)]
+            )
+            recorder = run.fit(X, y).callbacks_[0]
+            own = np.asarray(recorder.n_labels_)
+            curve = result.scores[name][repeat]
+            # The run's own scores at its own label counts ...
+            np.testing.assert_allclose(
+                curve[np.searchsorted(result.n_labels, own)], recorder.scores_
+            )
+            # ... a straight line between them, and nothing outside them.
+            inside = (result.n_labels >= own[0]) & (result.n_labels <= own[-1])
+            np.testing.assert_allclose(
+                curve[inside],
+                np.interp(result.n_labels[inside], own, recorder.scores_),
+            )
+            assert np.isnan(curve[~inside]).all()
+            assert result.aulc()[name][repeat] == pytest.approx(
+                aulc(own, recorder.scores_)
+            )
+    assert np.isnan(result.scores["late start"][:, :2]).all()
+    assert np.isnan(result.scores["stops"][:, 3:]).all()
+    assert np.isnan(result.fit_times["big batches"][:, 1]).all()  # never at 20

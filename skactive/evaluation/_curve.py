@@ -252,23 +252,34 @@ def _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies):
 
 
 def _collect(runs, tasks, named, n_repeats, scoring):
-    """The runs' records stacked into a LearningCurveResult."""
-    longest = max(runs, key=lambda run: len(run["n_labels"]))
-    n_labels = np.asarray(longest["n_labels"], dtype=np.int64)
-    n_steps = n_labels.shape[0]
+    """The runs' records on one label axis, as a LearningCurveResult.
 
-    def stack(key):
-        arrays = {name: np.full((n_repeats, n_steps), np.nan) for name in named}
+    The axis holds every label count any run trained on. Each run's scores sit
+    at its own label counts and are interpolated linearly between them (the
+    curve drawn through its points); outside its own range (a later start, an
+    early stop) they are NaN. Times are given at a run's own counts only.
+    """
+    n_labels = np.unique(np.concatenate([run["n_labels"] for run in runs]))
+
+    def stack(key, interpolate):
+        arrays = {
+            name: np.full((n_repeats, n_labels.shape[0]), np.nan) for name in named
+        }
         for (name, repeat), run in zip(tasks, runs, strict=True):
-            values = run[key]
-            arrays[name][repeat, : len(values)] = values
+            own = np.asarray(run["n_labels"], dtype=np.float64)
+            values = np.asarray(run[key], dtype=np.float64)
+            if interpolate:
+                inside = (n_labels >= own[0]) & (n_labels <= own[-1])
+                arrays[name][repeat, inside] = np.interp(n_labels[inside], own, values)
+            else:
+                arrays[name][repeat, np.searchsorted(n_labels, own)] = values
         return arrays
 
     return LearningCurveResult(
-        n_labels,
-        stack("scores"),
-        fit_times=stack("fit_times"),
-        query_times=stack("query_times"),
+        n_labels.astype(np.int64),
+        stack("scores", interpolate=True),
+        fit_times=stack("fit_times", interpolate=False),
+        query_times=stack("query_times", interpolate=False),
         scoring=_scoring_name(scoring),
         stop_reasons={
             name: [

@@ -42,7 +42,9 @@ def aulc(n_labels, scores, *, normalize=True):
     Returns
     -------
     area : float or ndarray of shape (n_repeats,)
-        NaN where a curve holds NaN (a run stopped early).
+        Over the steps where each curve is defined: a run that started later
+        or stopped early (NaN there) is integrated over its own label range,
+        and normalized by it. NaN for a curve with fewer than two such steps.
 
     Examples
     --------
@@ -55,10 +57,17 @@ def aulc(n_labels, scores, *, normalize=True):
             "aulc needs a curve of at least two steps (the area of a single point "
             f"is zero); got n_labels={n_labels.tolist()}."
         )
-    area = trapezoid(scores, n_labels, axis=-1)
-    if normalize:
-        area = area / (n_labels[-1] - n_labels[0])
-    return float(area) if np.ndim(area) == 0 else area
+    curves = np.atleast_2d(scores)
+    area = np.full(curves.shape[0], np.nan)
+    for row, curve in enumerate(curves):  # a loop over repeats, not samples
+        defined = np.isfinite(curve)
+        if defined.sum() < 2:
+            continue
+        labels = n_labels[defined]
+        area[row] = trapezoid(curve[defined], labels)
+        if normalize:
+            area[row] /= labels[-1] - labels[0]
+    return float(area[0]) if scores.ndim == 1 else area
 
 
 def labels_to_reach(n_labels, scores, target):
