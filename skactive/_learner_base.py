@@ -205,6 +205,13 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         validate_strategy(strategy)
         return strategy
 
+    def _widen_classes(self):
+        """Add the fitted estimator's own fixed labels (a net's ``classes``) to
+        ``classes_``, so that ``predict_proba`` keeps every column."""
+        inner = getattr(self.estimator_, "classes_", None)
+        if inner is not None and not np.isin(inner, self.classes_).all():
+            self.classes_ = np.union1d(self.classes_, inner)
+
     def _label_free_strategy(self):
         """The query strategy while no model could be fitted: the
         ``initial_strategy`` when it needs no model, random sampling otherwise."""

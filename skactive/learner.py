@@ -346,6 +346,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         }
         self.history_.append(record)
         self.n_rounds_ = len(self.history_) - 1
+        self._widen_classes()
         self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
         for callback in self.callbacks_:
             callback.on_round(self, record)

@@ -17,7 +17,7 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 from skorch import NeuralNetClassifier
 
@@ -798,3 +798,49 @@ def test_a_hand_loop_on_one_class_waits_for_a_second():
     assert learner.score(X[np.r_[zeros, ones]], y[np.r_[zeros, ones]]) == 1.0
     with pytest.raises(ValueError, match="contains NaN"):  # a real error
         ActiveLearner(LogisticRegression()).fit(np.full((4, 2), np.nan), [0, 1, 0, 1])
+
+
+def test_teach_keeps_categorical_columns_categorical():
+    from sklearn.compose import make_column_selector
+
+    frame = pd.DataFrame(
+        {
+            "colour": pd.Categorical(["red", "blue", "red", "blue"]),
+            "size": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    new = pd.DataFrame({"colour": pd.Categorical(["green", "red"]), "size": [5.0, 6.0]})
+    columns = ColumnTransformer(
+        [("onehot", OneHotEncoder(), make_column_selector(dtype_include="category"))],
+        remainder="passthrough",
+    )
+    learner = ActiveLearner(make_pipeline(columns, LogisticRegression()))
+    learner.fit(frame, [0, 1, 0, 1]).teach(new, [1, 0])
+    colour = learner.X_labeled_["colour"]
+    assert isinstance(colour.dtype, pd.CategoricalDtype)
+    assert list(colour.cat.categories) == ["blue", "red", "green"]
+    assert colour.tolist() == ["red", "blue", "red", "blue", "green", "red"]
+    # The selector still finds the column: 3 one-hot columns plus size.
+    assert learner.estimator_[:-1].transform(learner.X_labeled_).shape == (6, 4)
+
+
+def test_a_nets_fixed_classes_widen_the_learners():
+    net = TorchMLPClassifier(classes=[0, 1, 2], max_epochs=5, random_state=0)
+    X, y = load_digits(return_X_y=True)
+    keep = np.isin(y, [0, 2])
+    learner = ActiveLearner(net, random_state=0).fit(X[keep][:40], y[keep][:40])
+    np.testing.assert_array_equal(learner.classes_, [0, 1, 2])
+    np.testing.assert_allclose(
+        learner.predict_proba(X[:10]).sum(axis=1), 1.0, atol=1e-5
+    )
+
+
+def test_uncertainty_refuses_probabilities_that_are_not_distributions():
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = load_digits(return_X_y=True)
+    multilabel = OneVsRestClassifier(LogisticRegression(max_iter=200))
+    labels = np.stack([y % 2, y > 4], axis=1)
+    model = multilabel.fit(X[:200], labels[:200])
+    with pytest.raises(ValueError, match="not a distribution over classes"):
+        UncertaintySampling(model).query(X[200:300], 5)

@@ -23,6 +23,21 @@ _BY_NAME = {
 }
 
 
+def _checked_probabilities(model, proba):
+    """``proba``, or a clear error when its rows are not distributions."""
+    proba = np.asarray(proba)
+    totals = proba.sum(axis=1)
+    bad = np.flatnonzero(~np.isclose(totals, 1.0, atol=1e-3) | (proba < -1e-6).any(1))
+    if bad.size:
+        raise ValueError(
+            f"{type(model).__name__}.predict_proba gave row {bad[0]} summing to "
+            f"{totals[bad[0]]:.3g}: not a distribution over classes (a multilabel "
+            "model such as OneVsRestClassifier scores each label on its own). "
+            "Uncertainty sampling needs class probabilities whose rows sum to 1."
+        )
+    return proba
+
+
 class UncertaintySampling(PerSampleStrategy):
     """Query the samples whose predicted class probabilities are most uncertain.
 
@@ -73,7 +88,7 @@ class UncertaintySampling(PerSampleStrategy):
     def _score(self, model, X, random_state):
         function = _BY_NAME.get(self.acquisition_fn, self.acquisition_fn)
         sign = score_orientation(function)
-        scores = function(predict_proba(model, X))
+        scores = function(_checked_probabilities(model, predict_proba(model, X)))
         if not isinstance(scores, np.ndarray):
             scores = np.asarray(
                 scores.detach().cpu() if hasattr(scores, "detach") else scores

@@ -105,6 +105,7 @@ def concat_rows(first, second):
 
         if not hasattr(second, "iloc"):
             second = pd.DataFrame(np.asarray(second), columns=first.columns)
+        first, second = _common_categories(first, second)
         return pd.concat([first, second], ignore_index=True)
     if sp.issparse(first) or sp.issparse(second):
         return sp.vstack([first, second], format="csr")
@@ -112,6 +113,24 @@ def concat_rows(first, second):
         return torch.cat([first, torch.as_tensor(second, device=first.device)])
     first, second = np.asarray(first), np.asarray(second)
     return np.concatenate([first, second], axis=0)
+
+
+def _common_categories(first, second):
+    """Both frames with each categorical column of ``first`` on the union of the
+    two frames' categories, so that ``pd.concat`` keeps it categorical (it turns
+    categoricals with different categories into object columns)."""
+    import pandas as pd
+
+    changed = {}
+    for name, dtype in first.dtypes.items():
+        if not isinstance(dtype, pd.CategoricalDtype) or name not in second:
+            continue
+        other = second[name].astype("category").cat.categories
+        categories = dtype.categories.append(other.difference(dtype.categories))
+        changed[name] = pd.CategoricalDtype(categories, ordered=dtype.ordered)
+    if not changed:
+        return first, second
+    return first.astype(changed), second.astype(changed)
 
 
 def chunk_rows(X):
