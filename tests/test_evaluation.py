@@ -398,3 +398,24 @@ def test_each_candidate_sits_on_the_label_counts_it_trained_on(split):
     assert np.isnan(result.scores["late start"][:, :2]).all()
     assert np.isnan(result.scores["stops"][:, 3:]).all()
     assert np.isnan(result.fit_times["big batches"][:, 1]).all()  # never at 20
+
+
+def test_curves_under_joblib_threads_equal_the_sequential_ones(split):
+    from joblib import parallel_config
+
+    from skactive.nets import TorchMLPClassifier
+
+    net = TorchMLPClassifier((8,), dropout=0.2, max_epochs=8)
+    learner = ActiveLearner(net, budget=20, batch_size=5)
+
+    def run(n_jobs):
+        return active_learning_curve(
+            learner, *split, query_strategies=MARGIN, n_repeats=2, n_jobs=n_jobs,
+            random_state=0,
+        ).scores  # fmt: skip
+
+    sequential = run(None)
+    with parallel_config(backend="threading"):
+        threaded = run(2)
+    for name, scores in sequential.items():
+        np.testing.assert_array_equal(threaded[name], scores)

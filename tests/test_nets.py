@@ -494,3 +494,22 @@ def test_routed_iterator_keyword_overrides_the_shuffle_default(blobs):
         first.net_.get_iterator(first.net_.get_dataset(X), training=True).shuffle
         is False
     )
+
+
+def test_seeded_fits_in_threads_equal_the_sequential_fit():
+    """torch's generator is global: seeded fits in threads must not share it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+
+    def fit(_):
+        net = TorchMLPClassifier((16,), dropout=0.2, max_epochs=15, random_state=0)
+        return net.fit(X, y).predict_proba(X)
+
+    sequential = fit(None)
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, range(4)))
+    for proba in threaded:
+        np.testing.assert_array_equal(proba, sequential)

@@ -6,6 +6,7 @@ the model per query); :func:`private_torch_rng` runs a block on torch's random
 stream seeded from it, leaving the global torch state as it was.
 """
 
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -16,6 +17,11 @@ __all__ = ["MAX_SEED", "draw_seed", "private_torch_rng"]
 
 #: Seeds are drawn in ``[0, MAX_SEED)``, the range every seeded library accepts.
 MAX_SEED = np.iinfo(np.int32).max
+# torch draws weight initializations, batch orders and training dropout from one
+# process-wide generator. Blocks seeded on it hold this lock, so fits in several
+# threads take turns on it and each gets exactly its own stream (reentrant: a
+# learner's seeded fit wraps the net's own).
+_TORCH_RNG_LOCK = threading.RLock()
 
 
 def draw_seed(random_state, size=None):
@@ -46,7 +52,9 @@ def private_torch_rng(seed_or_state, device):
     """Run a block on torch's RNG seeded from ``seed_or_state``, then restore it.
 
     Yields a list that receives the RNG state at the end of the block, so a later
-    ``partial_fit`` continues the same random stream.
+    ``partial_fit`` continues the same random stream. Blocks in other threads
+    wait: torch has one global generator, and two seeded blocks sharing it at
+    once would each see the other's draws.
 
     Parameters
     ----------
@@ -59,7 +67,7 @@ def private_torch_rng(seed_or_state, device):
     if torch.device(device).type == "cuda":
         cuda_devices = list(range(torch.cuda.device_count()))
     end_state = []
-    with torch.random.fork_rng(devices=cuda_devices):
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
         if isinstance(seed_or_state, torch.Tensor):
             torch.set_rng_state(seed_or_state)
         else:
