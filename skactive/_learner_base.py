@@ -186,7 +186,15 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"y should be a 1d array of labels, got an array of shape {y.shape}."
             )
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__} is a classifier and needs class labels, but "
+                f"y looks like a regression target ({error}). Active learning for "
+                "regression needs a regression learner (ActiveRegressor, planned), "
+                "or bin the target into classes."
+            ) from error
         return X, y
 
     def _strategy(self):

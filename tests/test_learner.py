@@ -844,3 +844,27 @@ def test_uncertainty_refuses_probabilities_that_are_not_distributions():
     model = multilabel.fit(X[:200], labels[:200])
     with pytest.raises(ValueError, match="not a distribution over classes"):
         UncertaintySampling(model).query(X[200:300], 5)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.bool_, np.float16])
+def test_a_raw_skorch_net_takes_any_numeric_input(dtype):
+    X, y = load_digits(return_X_y=True)
+    net = NeuralNetClassifier(
+        _DigitsModule,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+        lr=0.01,
+    )
+    X = (X > 8) if dtype is np.bool_ else X
+    learner = ActiveLearner(net, classes=np.arange(10), random_state=0)
+    learner.fit(X[:100].astype(dtype), y[:100])
+    assert learner.predict_proba(X[100:110].astype(dtype)).shape == (10, 10)
+    assert learner.query(X[100:200].astype(dtype), batch_size=3).shape == (3,)
+
+
+def test_a_regression_target_names_the_regression_learner():
+    X, _ = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match="regression learner"):
+        ActiveLearner(LogisticRegression()).fit(X[:50], np.linspace(0, 1, 50))

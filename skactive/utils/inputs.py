@@ -184,15 +184,15 @@ def as_float_array(X, *, dtype=None, accept_sparse=False):
 
 
 def to_float32(X):
-    """Float64 arrays and sparse matrices as float32; anything else as it is.
+    """Numeric arrays and sparse matrices as float32; anything else as it is.
 
-    skorch nets train in float32; DataFrames and tensors are left to the
-    estimator (a Pipeline in front of the net converts them).
+    skorch nets train in float32: float64, float16, integer and boolean input
+    is cast (torch would otherwise fail on mixed dtypes). DataFrames and tensors
+    are left to the estimator (a Pipeline in front of the net converts them).
     """
-    if isinstance(X, np.ndarray) and X.dtype == np.float64:
-        return X.astype(np.float32)
-    if sp.issparse(X) and X.dtype == np.float64:
-        return X.astype(np.float32)
+    if (isinstance(X, np.ndarray) or sp.issparse(X)) and X.dtype != np.float32:
+        if X.dtype == bool or np.issubdtype(X.dtype, np.number):
+            return X.astype(np.float32)
     return X
 
 
