@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
 from skactive.models import model_input
 from skactive.nets import TorchMLPClassifier
 from skactive.oracle import SimulatedOracle
+from skactive.stopping import check_stopping
 from skactive.strategies import (
     KMeansSampling,
     RandomSampling,
@@ -45,7 +46,6 @@ __all__ = [
     "ColdStartWarning",
     "OneClassPlaceholder",
     "restore_on_error",
-    "split_fit_params",
     "take_fit_params",
 ]
 
@@ -98,25 +98,6 @@ def _estimator_has(attr):
         return True
 
     return check
-
-
-def _is_sample_aligned(value, n_samples):
-    """Whether a fit parameter holds one entry per sample (e.g. sample_weight)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        return False
-    return n_rows(value) == n_samples
-
-
-def split_fit_params(fit_params, n_samples):
-    """``(per-sample parameters, the others)``: those with one entry per sample
-    follow their samples into the labeled set."""
-    aligned = {
-        name: value
-        for name, value in fit_params.items()
-        if _is_sample_aligned(value, n_samples)
-    }
-    other = {name: value for name, value in fit_params.items() if name not in aligned}
-    return aligned, other
 
 
 def take_fit_params(params, rows):
@@ -268,6 +249,52 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "parameter, or leave classes=None to let the label set grow."
             )
         return classes
+
+    def _end_round(self, indices, n_labels, query_time, fit_time):
+        """Record the round that just refitted, and report it to the callbacks."""
+        record = {
+            "round": len(self.history_),
+            "n_labels": int(n_labels),
+            "indices": indices,
+            "query_time": query_time,
+            "fit_time": fit_time,
+        }
+        self.history_.append(record)
+        self.n_rounds_ = len(self.history_) - 1
+        self._widen_classes()
+        self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
+        for callback in self.callbacks_:
+            callback.on_round(self, record)
+
+    def _check_stopping(self, X_pool):
+        """Check the criteria on a validated pool; record and return the answer.
+
+        Not while the model is a one-class placeholder: its certainty means
+        nothing, so no criterion judges it."""
+        reason = None
+        if not self.cold_start_:
+            reason = check_stopping(self.stopping_, self, X_pool)
+        self.stop_reason_ = reason
+        self._stop_checked_round = len(self.history_)
+        return self.stop_reason_ is not None
+
+    def _split_fit_params(self, fit_params, n_samples):
+        """``(per-sample parameters, the others)``, by the declared names."""
+        declared = set(self.sample_params)
+        aligned = {
+            name: value
+            for name, value in fit_params.items()
+            if name in declared or name.rpartition("__")[2] in declared
+        }
+        for name, value in aligned.items():
+            if not hasattr(value, "__len__") or n_rows(value) != n_samples:
+                raise ValueError(
+                    f"{name} is declared per-sample (sample_params), so it needs "
+                    f"one entry per sample: {n_samples}, got "
+                    f"{n_rows(value) if hasattr(value, '__len__') else value!r}."
+                )
+        other = {k: v for k, v in fit_params.items() if k not in aligned}
+        return aligned, other
 
     # -- fitting --------------------------------------------------------------
 

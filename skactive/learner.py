@@ -32,13 +32,11 @@ from sklearn.utils.validation import check_is_fitted
 from skactive._initial import initial_draw
 from skactive._learner_base import (
     BaseActiveLearner,
-    OneClassPlaceholder,
     restore_on_error,
-    split_fit_params,
     take_fit_params,
 )
 from skactive.callbacks import copy_callbacks
-from skactive.stopping import check_stopping, clone_criteria
+from skactive.stopping import clone_criteria
 from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -119,6 +117,11 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         ``teach``): objects with ``on_round(learner, record)``, see
         :mod:`skactive.callbacks`. The learner calls copies of them
         (``callbacks_``), so the objects given here never change.
+    sample_params : tuple of str, default=("sample_weight",)
+        The fit parameters that hold one entry per sample, and so follow their
+        samples into the labeled set (``teach`` then needs them for the new
+        samples); a name matches ``name`` or ``step__name`` of a pipeline. Every
+        other fit parameter is passed as it is to every refit.
 
     Attributes
     ----------
@@ -197,6 +200,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         "classes": ["array-like", None],
         "random_state": ["random_state"],
         "callbacks": [list, tuple, None],
+        "sample_params": [list, tuple],
     }
 
     def __init__(
@@ -212,6 +216,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         classes=None,
         random_state=None,
         callbacks=None,
+        sample_params=("sample_weight",),
     ):
         self.estimator = estimator
         self.query_strategy = query_strategy
@@ -223,6 +228,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self.classes = classes
         self.random_state = random_state
         self.callbacks = callbacks
+        self.sample_params = sample_params
 
     # -- the loop -----------------------------------------------------------------
 
@@ -253,7 +259,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self._strategy()  # checked before anything is drawn or fitted
         simulate = self.budget is not None
         rng, labeled, budget = self._start(X, y)
-        aligned, self._other_fit_params = split_fit_params(fit_params, n_rows(X))
+        aligned, self._other_fit_params = self._split_fit_params(fit_params, n_rows(X))
         # The label set the estimator is told: the oracle's in a simulation.
         fixed = self.classes_ if simulate or self.classes is not None else None
         is_labeled = np.zeros(n_rows(X), dtype=bool)
@@ -335,34 +341,6 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
         return rng, labeled, budget
 
-    def _end_round(self, indices, n_labels, query_time, fit_time):
-        """Record the round that just refitted, and report it to the callbacks."""
-        record = {
-            "round": len(self.history_),
-            "n_labels": int(n_labels),
-            "indices": indices,
-            "query_time": query_time,
-            "fit_time": fit_time,
-        }
-        self.history_.append(record)
-        self.n_rounds_ = len(self.history_) - 1
-        self._widen_classes()
-        self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
-        for callback in self.callbacks_:
-            callback.on_round(self, record)
-
-    def _check_stopping(self, X_pool):
-        """Check the criteria on a validated pool; record and return the answer.
-
-        Not while the model is a one-class placeholder: its certainty means
-        nothing, so no criterion judges it."""
-        reason = None
-        if not self.cold_start_:
-            reason = check_stopping(self.stopping_, self, X_pool)
-        self.stop_reason_ = reason
-        self._stop_checked_round = len(self.history_)
-        return self.stop_reason_ is not None
-
     # -- the hand-driven loop -----------------------------------------------------
 
     def query(self, X_pool, batch_size=None):
@@ -425,7 +403,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         check_is_fitted(self, "estimator_")
         X_new, y_new = self._validate_X_y(X_new, y_new, reset=False)
         classes = self._label_set(y_new, seen=self.classes_)
-        aligned, other = split_fit_params(fit_params, n_rows(X_new))
+        aligned, other = self._split_fit_params(fit_params, n_rows(X_new))
         if set(aligned) != set(self._labeled_params) or other:
             raise ValueError(
                 f"teach got fit parameters {sorted(fit_params)}, but fit was given "

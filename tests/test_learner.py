@@ -868,3 +868,26 @@ def test_a_regression_target_names_the_regression_learner():
     X, _ = load_digits(return_X_y=True)
     with pytest.raises(ValueError, match="regression learner"):
         ActiveLearner(LogisticRegression()).fit(X[:50], np.linspace(0, 1, 50))
+
+
+def test_per_sample_fit_parameters_are_declared_not_guessed():
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = load_digits(return_X_y=True)
+    rows = np.concatenate([np.flatnonzero(y == c)[:1] for c in range(10)])
+    # intercept_init has 10 entries for 10 samples, but is not per sample.
+    learner = ActiveLearner(SGDClassifier(random_state=0), random_state=0)
+    learner.fit(X[rows], y[rows], intercept_init=np.zeros(10))
+    learner.teach(X[20:25], y[20:25])  # nothing more to pass
+    assert learner.y_labeled_.shape == (15,)
+    # A declared one follows its samples, through a pipeline's step name too.
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    learner = ActiveLearner(pipe, random_state=0)
+    weights = np.linspace(1, 2, 10)
+    learner.fit(X[rows], y[rows], logisticregression__sample_weight=weights)
+    with pytest.raises(ValueError, match="sample_weight"):
+        learner.teach(X[20:22], y[20:22])
+    learner.teach(X[20:22], y[20:22], logisticregression__sample_weight=[1.0, 1.0])
+    assert learner.y_labeled_.shape == (12,)
+    with pytest.raises(ValueError, match="declared per-sample"):
+        ActiveLearner(LogisticRegression()).fit(X[:10], y[:10], sample_weight=[1.0])
