@@ -441,3 +441,29 @@ def test_cluster_margin_never_takes_two_copies(data):
     pool = np.repeat(X[40:100], 10, axis=0)
     picks = ClusterMargin().select(model, pool, 10, random_state=0)
     assert len(set(picks // 10)) == 10
+
+
+@pytest.mark.parametrize("strategy", [CoreSet(), BADGE(), DiverseUncertainty()])
+def test_huge_float32_values_do_not_overflow_the_distances(strategy):
+    X, y = make_blobs(n_samples=300, centers=3, n_features=4, random_state=0)
+    huge = (X * 1e19).astype(np.float32)  # squares pass float32's 3.4e38
+    model = LogisticRegression().fit(huge[:30].astype(np.float64), y[:30])
+    picked = strategy.select(model, huge[30:], 10, X_labeled=huge[:30], random_state=0)
+    assert np.unique(picked).shape == (10,)
+    if isinstance(strategy, CoreSet):  # farthest-first does not see the scale
+        small = (X * 1e-3).astype(np.float32)
+        np.testing.assert_array_equal(
+            picked,
+            strategy.select(None, small[30:], 10, X_labeled=small[:30], random_state=0),
+        )
+
+
+def test_string_columns_get_a_type_error_that_says_what_to_do():
+    import pandas as pd
+
+    from skactive.strategies import KMeansSampling, TypiClust
+
+    frame = pd.DataFrame({"city": ["a", "b", "c", "d"] * 5, "x": np.arange(20.0)})
+    for strategy in (KMeansSampling(), TypiClust()):
+        with pytest.raises(TypeError, match="numeric features"):
+            strategy.query(frame, 2, random_state=0)

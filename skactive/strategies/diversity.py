@@ -41,13 +41,27 @@ def _over_chunks(function, X):
     return _stack([function(chunk) for _, chunk in iter_row_chunks(X)])
 
 
+# Above this magnitude, squared distances of float32 values overflow (3.4e38).
+_FLOAT32_SAFE = 1e15
+
+
+def _without_overflow(points, *others):
+    """``points`` (and ``others``) in float64 when float32 squares would overflow."""
+    arrays = [a for a in (points, *others) if a is not None]
+    if points.dtype == np.float32 and any(
+        a.size and np.abs(a).max() > _FLOAT32_SAFE for a in arrays
+    ):
+        return [None if a is None else a.astype(np.float64) for a in (points, *others)]
+    return [points, *others]
+
+
 def _embed_with_labeled(function, model, X, X_labeled):
     """Embeddings of the pool and of the labeled samples (None without any)."""
     points = _over_chunks(lambda chunk: function(model, chunk), X)
     if X_labeled is None or n_rows(X_labeled) == 0:
-        return points, None
+        return _without_overflow(points)[0], None
     centers = _over_chunks(lambda chunk: function(model, chunk), X_labeled)
-    return points, np.asarray(centers, dtype=points.dtype)
+    return _without_overflow(points, np.asarray(centers, dtype=points.dtype))
 
 
 def _stack(parts):
@@ -277,7 +291,7 @@ class BADGE(BatchStrategy):
         residual = _stack([r for r, _ in parts])
         # The features keep their precision (float32 from nets and float32 input):
         # they are the large factor, read once per pick.
-        features = _stack([np.asarray(h) for _, h in parts])
+        features = _without_overflow(_stack([np.asarray(h) for _, h in parts]))[0]
         return LazyKMeansPlusPlus(residual, features).select(n_samples, rng)
 
 

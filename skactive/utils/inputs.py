@@ -176,10 +176,18 @@ def as_float_array(X, *, dtype=None, accept_sparse=False):
             return sp.csr_matrix(X, dtype=np.float64 if dtype is None else dtype)
         X = X.toarray()
     X = np.asarray(X)
-    if dtype is not None:
-        X = X.astype(dtype, copy=False)
-    elif X.dtype != np.float32:
-        X = X.astype(np.float64)
+    try:
+        if dtype is not None:
+            X = X.astype(dtype, copy=False)
+        elif X.dtype != np.float32:
+            X = X.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"Distances and clusters are measured on numeric features, but the "
+            f"pool holds values of dtype {X.dtype} ({error}). Encode the columns "
+            "first (say with a ColumnTransformer and OneHotEncoder), or use a "
+            "strategy that takes embed=<a function (model, X) -> features>."
+        ) from error
     return X.reshape(X.shape[0], -1)
 
 
