@@ -67,6 +67,7 @@ def demo(args, out=None):
         query_strategies=uncertainty_strategies(),
         n_repeats=args.repeats,
         n_jobs=args.n_jobs,
+        verbose=getattr(args, "verbose", False),
         random_state=args.random_state,
     )
     elapsed = time.perf_counter() - start
@@ -130,8 +131,18 @@ def main(argv=None):
         help="learning curves of random, entropy, margin and least confidence",
         description=__doc__.split("\n\n")[1],
     )
-    demo_parser.add_argument("--dataset", choices=DATASETS, default="digits")
-    demo_parser.add_argument("--estimator", choices=ESTIMATORS, default="logreg")
+    demo_parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="digits",
+        help="scikit-learn's digits (bundled) or mnist1d (generated offline)",
+    )
+    demo_parser.add_argument(
+        "--estimator",
+        choices=ESTIMATORS,
+        default="logreg",
+        help="scaled logistic regression, or skactive's PyTorch MLP",
+    )
     demo_parser.add_argument(
         "--budget",
         type=_positive_int,
@@ -143,11 +154,18 @@ def main(argv=None):
     demo_parser.add_argument(
         "--n-initial", type=_positive_int, help="random labels to start (20 / 50)"
     )
-    demo_parser.add_argument("--repeats", type=_positive_int, default=5)
+    demo_parser.add_argument(
+        "--repeats", type=_positive_int, default=5, help="runs per strategy (seeds)"
+    )
     demo_parser.add_argument(
         "--n-jobs", type=int, default=-1, help="parallel runs (-1: all cores)"
     )
-    demo_parser.add_argument("--random-state", type=int, default=0)
+    demo_parser.add_argument(
+        "--random-state", type=int, default=0, help="seed of the whole comparison"
+    )
+    demo_parser.add_argument(
+        "--verbose", action="store_true", help="show a progress bar (needs tqdm)"
+    )
     demo_parser.add_argument(
         "--out", default=".", help="directory for the learning-curve PNG"
     )

@@ -115,3 +115,15 @@ def test_demo_rejects_bad_options(capsys, argv, message):
         main(argv)
     assert raised.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_demo_option_has_help_text(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = capsys.readouterr().out.split("options:")[1]
+    # One block per option: its signature, then its help (same line or next).
+    blocks = re.split(r"\n(?=  -)", text.strip("\n"))
+    assert len(blocks) == 11  # -h and the ten demo options
+    for block in blocks:
+        signature, _, rest = block.strip().partition("  ")
+        assert rest.strip(), f"{signature} has no help text"
