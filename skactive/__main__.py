@@ -19,6 +19,19 @@ from pathlib import Path
 __all__ = ["main"]
 
 
+def _protocol(args, defaults):
+    """``(n_initial, batch_size, budget)``: the options, or the dataset's own."""
+    n_initial, batch_size, budget = defaults
+    n_initial = args.n_initial or n_initial
+    batch_size = args.batch_size or batch_size
+    budget = args.budget or budget
+    if budget < n_initial:
+        raise ValueError(
+            f"--budget ({budget}) must be at least --n-initial ({n_initial})"
+        )
+    return n_initial, batch_size, budget
+
+
 def demo(args, out=None):
     """Run the demo for parsed ``args``; print the table, save the plot.
 
@@ -42,14 +55,7 @@ def demo(args, out=None):
     from skactive.evaluation import active_learning_curve
 
     torch.set_num_threads(1)  # small batches: extra threads only spin
-    n_initial, batch_size, budget = PROTOCOL[args.dataset]
-    n_initial = args.n_initial or n_initial
-    batch_size = args.batch_size or batch_size
-    budget = args.budget or budget
-    if budget < n_initial:
-        raise ValueError(
-            f"--budget ({budget}) must be at least --n-initial ({n_initial})"
-        )
+    n_initial, batch_size, budget = _protocol(args, PROTOCOL[args.dataset])
     X_pool, X_test, y_pool, y_test = load_dataset(args.dataset, args.random_state)
     learner = ActiveLearner(
         make_estimator(args.estimator),

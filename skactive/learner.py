@@ -39,6 +39,7 @@ from skactive.callbacks import copy_callbacks
 from skactive.stopping import clone_criteria
 from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, take_rows
+from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
@@ -122,6 +123,9 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         samples into the labeled set (``teach`` then needs them for the new
         samples); a name matches ``name`` or ``step__name`` of a pipeline. Every
         other fit parameter is passed as it is to every refit.
+    verbose : int, default=0
+        When positive, a simulation shows a tqdm progress bar of the labels
+        used against the budget (needs the ``progress`` extra).
 
     Attributes
     ----------
@@ -201,6 +205,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         "random_state": ["random_state"],
         "callbacks": [list, tuple, None],
         "sample_params": [list, tuple],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -217,6 +222,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         random_state=None,
         callbacks=None,
         sample_params=("sample_weight",),
+        verbose=0,
     ):
         self.estimator = estimator
         self.query_strategy = query_strategy
@@ -229,6 +235,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self.random_state = random_state
         self.callbacks = callbacks
         self.sample_params = sample_params
+        self.verbose = verbose
 
     # -- the loop -----------------------------------------------------------------
 
@@ -265,7 +272,9 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         is_labeled = np.zeros(n_rows(X), dtype=bool)
         is_labeled[labeled] = True
         new, query_time = labeled, 0.0
+        bar = progress_bar(budget, "labels", self.verbose and simulate)
         while True:
+            bar.update(new.shape[0])
             X_labeled, params = X, aligned
             if simulate:
                 X_labeled = take_rows(X, labeled)
@@ -289,11 +298,13 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
             X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
             if self.stopping_ and self._check_stopping(X_pool):
                 self._query_seed = draw_seed(rng)
+                bar.close()
                 return self
             if at_budget:
                 self._stop_checked_round = len(self.history_)
                 self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
                 self._query_seed = draw_seed(rng)
+                bar.close()
                 return self
             start = time.perf_counter()
             picked = self._current_strategy().select(

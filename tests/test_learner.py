@@ -891,3 +891,13 @@ def test_per_sample_fit_parameters_are_declared_not_guessed():
     assert learner.y_labeled_.shape == (12,)
     with pytest.raises(ValueError, match="declared per-sample"):
         ActiveLearner(LogisticRegression()).fit(X[:10], y[:10], sample_weight=[1.0])
+
+
+def test_a_verbose_simulation_shows_its_labels_against_the_budget(capsys):
+    X, y = load_digits(return_X_y=True)
+    ActiveLearner(
+        LogisticRegression(max_iter=300), budget=40, batch_size=10, verbose=1,
+        random_state=0,
+    ).fit(X[:400], y[:400])  # fmt: skip
+    err = capsys.readouterr().err
+    assert "labels" in err and "40/40" in err

@@ -12,6 +12,7 @@ from skactive.evaluation._metrics import BASELINE
 from skactive.evaluation._result import LearningCurveResult
 from skactive.oracle import SimulatedOracle
 from skactive.strategies import RandomSampling, UncertaintySampling
+from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 
 __all__ = ["active_learning_curve"]
@@ -109,19 +110,6 @@ def _scoring_name(scoring):
     if isinstance(scoring, str):
         return scoring
     return getattr(scoring, "__name__", type(scoring).__name__)
-
-
-def _progress(iterable, total, verbose):
-    if not verbose:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as error:
-        raise ImportError(
-            "verbose=True shows a tqdm progress bar: pip install tqdm (or pip "
-            "install 'skactive[progress]'), or pass verbose=False."
-        ) from error
-    return tqdm(iterable, total=total, desc="active learning runs")
 
 
 def active_learning_curve(
@@ -222,7 +210,13 @@ def active_learning_curve(
         )
         for name, repeat in tasks
     )
-    runs = list(_progress(runs, len(tasks), verbose))
+    bar = progress_bar(len(tasks), "active learning runs", verbose)
+    collected = []
+    for run in runs:
+        collected.append(run)
+        bar.update(1)
+    bar.close()
+    runs = collected
     return _collect(runs, tasks, named, n_repeats, scoring)
 
 
