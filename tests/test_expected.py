@@ -252,3 +252,15 @@ def test_learner_runs_expected_error_reduction_in_both_modes():
     assert np.unique(picked).shape == (4,)
     manual.teach(X[picked], y[picked])
     assert manual.y_labeled_.shape == (19,)
+
+
+def test_a_verbose_expected_error_reduction_shows_its_progress(capsys):
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=300).fit(X[::10], y[::10])
+    quiet = ExpectedErrorReduction(model, n_candidates=12, n_eval=30)
+    loud = ExpectedErrorReduction(model, n_candidates=12, n_eval=30, verbose=1)
+    kwargs = {"X_labeled": X[::10], "y_labeled": y[::10], "random_state": 0}
+    picked = quiet.query(X, 3, **kwargs)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(loud.query(X, 3, **kwargs), picked)
+    assert "candidate blocks" in capsys.readouterr().err

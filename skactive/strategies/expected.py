@@ -22,6 +22,7 @@ from skactive.models import last_layer_inputs, predict_proba
 from skactive.strategies._base import BatchStrategy, PerSampleStrategy
 from skactive.utils._compat import Interval, LinearClassifierMixin, StrOptions
 from skactive.utils.inputs import concat_rows, iter_row_chunks, n_rows, take_rows
+from skactive.utils.progress import progress_bar
 from skactive.utils.ranking import top_k
 
 __all__ = ["ExpectedErrorReduction", "ExpectedModelChange"]
@@ -211,6 +212,8 @@ class ExpectedErrorReduction(BatchStrategy):
         ``"auto"`` takes the first the model supports.
     n_jobs : int or None, default=None
         Candidates are scored in parallel with joblib.
+    verbose : int, default=0
+        When positive, a tqdm bar counts the candidate blocks scored.
 
     Examples
     --------
@@ -233,6 +236,7 @@ class ExpectedErrorReduction(BatchStrategy):
         "n_eval": [Interval(Integral, 1, None, closed="left"), None],
         "retrain": [StrOptions({"auto", "partial_fit", "warm_start", "refit"})],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -243,6 +247,7 @@ class ExpectedErrorReduction(BatchStrategy):
         n_eval=None,
         retrain="auto",
         n_jobs=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.loss = loss
@@ -250,6 +255,7 @@ class ExpectedErrorReduction(BatchStrategy):
         self.n_eval = n_eval
         self.retrain = retrain
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
@@ -286,7 +292,7 @@ class ExpectedErrorReduction(BatchStrategy):
             )
         n_parts = min(n_rows(X_candidates), 4 * effective_n_jobs(self.n_jobs))
         bounds = np.linspace(0, n_rows(X_candidates), n_parts + 1).astype(int)
-        parts = Parallel(n_jobs=self.n_jobs)(
+        parts = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(_expected_losses)(
                 model,
                 how,
@@ -300,7 +306,13 @@ class ExpectedErrorReduction(BatchStrategy):
             )
             for start, stop in itertools.pairwise(bounds)
         )
-        return np.concatenate(parts)
+        bar = progress_bar(n_parts, "candidate blocks", self.verbose)
+        losses = []
+        for part in parts:
+            losses.append(part)
+            bar.update(1)
+        bar.close()
+        return np.concatenate(losses)
 
 
 def _subsample(n_pool, size, at_least, rng):
