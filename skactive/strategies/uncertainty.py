@@ -24,11 +24,17 @@ _BY_NAME = {
 
 
 def _checked_probabilities(model, proba):
-    """``proba``, or a clear error when its rows are not distributions."""
+    """``proba``, or a clear error when its rows are not distributions.
+
+    A model gives distributions or it does not (a multilabel model never does),
+    so the first 1,024 rows of each chunk are checked: a tenth of the query's
+    time on the whole chunk, nothing measurable on these rows.
+    """
     proba = np.asarray(proba)
-    totals = proba.sum(axis=1)
-    bad = np.flatnonzero(~np.isclose(totals, 1.0, atol=1e-3) | (proba < -1e-6).any(1))
-    if bad.size:
+    head = proba[:1024]
+    totals = head.sum(axis=1)
+    if np.abs(totals - 1.0).max(initial=0.0) > 1e-3 or head.min(initial=0.0) < -1e-6:
+        bad = np.flatnonzero((np.abs(totals - 1.0) > 1e-3) | (head < -1e-6).any(1))
         raise ValueError(
             f"{type(model).__name__}.predict_proba gave row {bad[0]} summing to "
             f"{totals[bad[0]]:.3g}: not a distribution over classes (a multilabel "
