@@ -2,44 +2,47 @@
 
 Choose which samples a person should label next, with estimators and query
 strategies that work in ``Pipeline``, ``clone`` and ``GridSearchCV``.
+
+The names below are imported on first use (PEP 562), so ``import skactive`` is
+quick, and torch and skorch are imported only by code that uses a net or a
+tensor.
 """
 
-from skactive.acquisition import (
-    bald_acquisition,
-    entropy_acquisition,
-    least_confidence_acquisition,
-    margin_acquisition,
-)
-from skactive.committee import Committee
-from skactive.learner import ActiveLearner
-from skactive.nets import MCDropout, MLPModule, NetClassifier, TorchMLPClassifier
-from skactive.strategies import (
-    BALD,
-    BALDAcquisition,
-    QueryStrategy,
-    RandomSampling,
-    UncertaintySampling,
-    diverse_batch_query,
-)
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "BALD",
-    "ActiveLearner",
-    "BALDAcquisition",
-    "Committee",
-    "MCDropout",
-    "MLPModule",
-    "NetClassifier",
-    "QueryStrategy",
-    "RandomSampling",
-    "TorchMLPClassifier",
-    "UncertaintySampling",
-    "__version__",
-    "bald_acquisition",
-    "diverse_batch_query",
-    "entropy_acquisition",
-    "least_confidence_acquisition",
-    "margin_acquisition",
-]
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "ActiveLearner": "skactive.learner",
+    "BALD": "skactive.strategies",
+    "BALDAcquisition": "skactive.strategies",
+    "Committee": "skactive.committee",
+    "MCDropout": "skactive.nets",
+    "MLPModule": "skactive.nets",
+    "NetClassifier": "skactive.nets",
+    "QueryStrategy": "skactive.strategies",
+    "RandomSampling": "skactive.strategies",
+    "TorchMLPClassifier": "skactive.nets",
+    "UncertaintySampling": "skactive.strategies",
+    "bald_acquisition": "skactive.acquisition",
+    "diverse_batch_query": "skactive.strategies",
+    "entropy_acquisition": "skactive.acquisition",
+    "least_confidence_acquisition": "skactive.acquisition",
+    "margin_acquisition": "skactive.acquisition",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skactive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})

@@ -27,7 +27,6 @@ from sklearn.utils.validation import (
 )
 
 from skactive.models import model_input
-from skactive.nets import TorchMLPClassifier
 from skactive.oracle import SimulatedOracle
 from skactive.stopping import check_stopping
 from skactive.strategies import (
@@ -116,7 +115,12 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     """
 
     def _base_estimator(self):
-        return TorchMLPClassifier() if self.estimator is None else self.estimator
+        if self.estimator is not None:
+            return self.estimator
+        # The default net, imported when it is used: skorch and torch take 3 s.
+        from skactive.nets import TorchMLPClassifier
+
+        return TorchMLPClassifier()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

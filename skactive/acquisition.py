@@ -28,8 +28,9 @@ higher is more disagreement, so query the largest values first:
 * :func:`kl_to_consensus`: the mean KL divergence of each member to their mean.
 """
 
+import sys
+
 import numpy as np
-import torch
 
 __all__ = [
     "bald_acquisition",
@@ -44,9 +45,16 @@ __all__ = [
 ]
 
 
+def _is_tensor(values):
+    """Whether ``values`` is a torch tensor; torch is not imported to find out
+    (a tensor cannot exist before it is), so numpy users never pay for it."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(values, torch.Tensor)
+
+
 def _as_probabilities(probs, name):
     """Return ``probs`` as a floating ndarray or tensor with a class axis."""
-    if not isinstance(probs, torch.Tensor):
+    if not _is_tensor(probs):
         probs = np.asarray(probs)
         if not np.issubdtype(probs.dtype, np.floating):
             if probs.dtype == object or not np.issubdtype(probs.dtype, np.number):
@@ -55,7 +63,9 @@ def _as_probabilities(probs, name):
                     f"{probs.dtype}."
                 )
             probs = probs.astype(np.float64)
-    elif not torch.is_floating_point(probs):
+    elif not probs.is_floating_point():
+        import torch
+
         probs = probs.to(torch.get_default_dtype())
     if probs.ndim < 1 or probs.shape[-1] == 0:
         raise ValueError(
@@ -88,7 +98,9 @@ def entropy_acquisition(probs):
     array([0.6931, 0.    ])
     """
     probs = _as_probabilities(probs, "entropy_acquisition")
-    if isinstance(probs, torch.Tensor):
+    if _is_tensor(probs):
+        import torch
+
         return torch.special.entr(probs).sum(dim=-1)
     # log of the smallest normal number instead of log(0): p * log(p) is then an
     # exact 0 at p = 0, with no warning and no mask; einsum fuses the product and
@@ -124,7 +136,7 @@ def least_confidence_acquisition(probs):
     array([0.8, 0.5])
     """
     probs = _as_probabilities(probs, "least_confidence_acquisition")
-    if isinstance(probs, torch.Tensor):
+    if _is_tensor(probs):
         return probs.amax(dim=-1)
     return probs.max(axis=-1)
 
@@ -155,8 +167,8 @@ def margin_acquisition(probs):
     probs = _as_probabilities(probs, "margin_acquisition")
     if probs.shape[-1] == 1:
         first = probs[..., 0]
-        return first.clone() if isinstance(first, torch.Tensor) else first.copy()
-    if isinstance(probs, torch.Tensor):
+        return first.clone() if _is_tensor(first) else first.copy()
+    if _is_tensor(probs):
         top2 = probs.topk(2, dim=-1).values
         return top2[..., 0] - top2[..., 1]
     top2 = np.partition(probs, -2, axis=-1)[..., -2:]
@@ -202,7 +214,7 @@ def _as_samples(samples, name):
 
 def _clip_nonnegative(values):
     """Clamp float rounding below zero (a difference of entropies) to zero."""
-    if isinstance(values, torch.Tensor):
+    if _is_tensor(values):
         return values.clamp_(min=0)
     return np.maximum(values, 0, out=values)
 
@@ -210,7 +222,9 @@ def _clip_nonnegative(values):
 def _votes(samples):
     """Vote counts ``(..., n_classes)``: how many members predict each class."""
     n_classes = samples.shape[-1]
-    if isinstance(samples, torch.Tensor):
+    if _is_tensor(samples):
+        import torch
+
         votes = torch.nn.functional.one_hot(samples.argmax(dim=-1), n_classes)
         return votes.sum(dim=0).to(samples.dtype)
     one_hot = samples.argmax(axis=-1)[..., None] == np.arange(n_classes)
@@ -278,7 +292,9 @@ def kl_to_consensus(samples):
     """
     samples = _as_samples(samples, "kl_to_consensus")
     consensus = samples.mean(0)
-    if isinstance(samples, torch.Tensor):
+    if _is_tensor(samples):
+        import torch
+
         # kl_div(log q, p) is p * (log p - log q), with 0 where p is 0.
         tiny = torch.finfo(samples.dtype).tiny
         log_consensus = consensus.clamp(min=tiny).log()
@@ -318,7 +334,7 @@ def variation_ratios(samples):
     """
     samples = _as_samples(samples, "variation_ratios")
     counts = _votes(samples)
-    modal = counts.amax(dim=-1) if isinstance(counts, torch.Tensor) else counts.max(-1)
+    modal = counts.amax(dim=-1) if _is_tensor(counts) else counts.max(-1)
     return 1 - modal / samples.shape[0]
 
 
@@ -374,6 +390,6 @@ def mean_std(samples):
     array([0.5])
     """
     samples = _as_samples(samples, "mean_std")
-    if isinstance(samples, torch.Tensor):
+    if _is_tensor(samples):
         return samples.std(dim=0, correction=0).mean(dim=-1)
     return samples.std(axis=0).mean(axis=-1)

@@ -22,21 +22,14 @@ A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
 import numpy as np
-import torch
-from sklearn.ensemble import (
-    BaggingClassifier,
-    ExtraTreesClassifier,
-    RandomForestClassifier,
-    StackingClassifier,
-    VotingClassifier,
-)
 from sklearn.pipeline import Pipeline
 
-from skactive.nets import NO_SAMPLES_HELP, mc_dropout_samples, penultimate_activations
 from skactive.utils.inputs import (
     as_float_array,
     float32_rows,
     inference_mode,
+    is_torch_module,
+    isinstance_if_imported,
     logits_of,
     module_device,
     n_rows,
@@ -60,12 +53,13 @@ __all__ = [
 DEFAULT_MC_SAMPLES = 20
 # Ensembles whose members are trained on the positions of classes_ (0..C-1), not
 # on the labels themselves.
+# (Checked by name in sklearn.ensemble, which is imported only by whoever made one.)
 _ENCODED_ENSEMBLES = (
-    BaggingClassifier,
-    ExtraTreesClassifier,
-    RandomForestClassifier,
-    StackingClassifier,
-    VotingClassifier,
+    "BaggingClassifier",
+    "ExtraTreesClassifier",
+    "RandomForestClassifier",
+    "StackingClassifier",
+    "VotingClassifier",
 )
 
 _NO_PROBA_HELP = (
@@ -76,11 +70,7 @@ _NO_PROBA_HELP = (
 
 
 def _is_skorch_net(model):
-    try:
-        from skorch import NeuralNet
-    except ImportError:  # pragma: no cover - skorch is a runtime dependency
-        return False
-    return isinstance(model, NeuralNet)
+    return isinstance_if_imported(model, "skorch", "NeuralNet")
 
 
 def model_input(model, X):
@@ -91,6 +81,8 @@ def model_input(model, X):
 
 def _module_proba(module, X):
     """Softmax of a module's logits on ``X``, as a float32 ndarray."""
+    import torch
+
     inputs = rows_to_tensor(float32_rows(X))
     with inference_mode(module):
         logits = logits_of(module(inputs.to(module_device(module))))
@@ -135,7 +127,7 @@ def predict_proba(model, X):
     >>> predict_proba(LogisticRegression(max_iter=500).fit(X, y), X[:2]).shape
     (2, 3)
     """
-    if isinstance(model, torch.nn.Module):
+    if is_torch_module(model):
         return _module_proba(model, X)
     method = getattr(model, "predict_proba", None)
     if method is None or not callable(method):
@@ -183,7 +175,8 @@ def _members(model):
         # Gradient boosting keeps regression trees: no member is a classifier.
         return None
     subsets = getattr(model, "estimators_features_", None)
-    return members, model.classes_, isinstance(model, _ENCODED_ENSEMBLES), subsets
+    encoded = isinstance_if_imported(model, "sklearn.ensemble", *_ENCODED_ENSEMBLES)
+    return members, model.classes_, encoded, subsets
 
 
 def ensemble_samples(members, classes, X, *, encoded=False, feature_subsets=None):
@@ -288,11 +281,15 @@ def predict_proba_samples(model, X, n_samples=None, random_state=None):
         head, X = _pipeline_head(model, X)
         return predict_proba_samples(head, X, n_samples, random_state)
     if torch_module(model) is not None:
+        from skactive.nets import mc_dropout_samples
+
         if n_samples is None:
             n_samples = DEFAULT_MC_SAMPLES
         return mc_dropout_samples(model, model_input(model, X), n_samples, random_state)
     members = _members(model)
     if members is None:
+        from skactive.nets import NO_SAMPLES_HELP
+
         raise TypeError(
             f"{type(model).__name__} gives no samples of its predictions (from "
             "dropout or from several members), which this query strategy needs. "
@@ -341,6 +338,8 @@ def embed(model, X):
     if isinstance(model, Pipeline):
         return embed(*_pipeline_head(model, X))
     if torch_module(model) is not None:
+        from skactive.nets import penultimate_activations
+
         return penultimate_activations(model, X)
     return as_float_array(X)
 
@@ -406,6 +405,8 @@ def last_layer_inputs(model, X, embed_function=None):
     if embed_function is not None:
         features = np.asarray(embed_function(model, X))
     elif torch_module(model) is not None:
+        from skactive.nets import penultimate_activations
+
         features = penultimate_activations(model, X)
     elif hasattr(model, "coef_"):
         raw = as_float_array(X)

@@ -11,7 +11,6 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-import torch
 
 from skactive.acquisition import (
     bald_acquisition,
@@ -307,6 +306,8 @@ BatchBALD.__doc__ = BatchBALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
 
 def _batchbald(samples, n_samples, max_configs, rng):
     """Greedy BatchBALD picks from ``samples`` ``(K, N, C)``, in pick order."""
+    import torch  # BatchBALD runs in torch
+
     # BALD in the samples' own precision, as the BALD strategy computes it, so
     # the first pick is BALD's; the greedy steps run in float32.
     bald = np.asarray(bald_acquisition(samples), dtype=np.float64)
@@ -356,6 +357,8 @@ def _gain_function(probs, log_joint, exact, conditional):
     configuration; exact configurations are weighted by their probability,
     sampled ones equally.
     """
+    import torch  # BatchBALD runs in torch
+
     n_members = probs.shape[0]
     posterior = torch.softmax(log_joint, dim=1).float()  # (M, K)
     if exact:
@@ -408,6 +411,8 @@ def _sample_configurations(log_probs_chosen, n_draws, rng):
     variance than drawing the member at random (as batchbald_redux also does).
     Returns their log-likelihood under every member, ``(n_draws, K)``.
     """
+    import torch  # BatchBALD runs in torch
+
     n_members, n_chosen, _ = log_probs_chosen.shape
     per_member = max(1, n_draws // n_members)
     cumulative = torch.cumsum(log_probs_chosen.exp(), dim=-1).numpy()  # (K, b, C)

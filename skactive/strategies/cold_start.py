@@ -10,8 +10,6 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.neighbors import NearestNeighbors
 
 from skactive.models import embed
 from skactive.strategies._base import BatchStrategy
@@ -109,6 +107,9 @@ def _fit_kmeans(features, n_clusters, algorithm, rng):
         algorithm == "auto" and features.shape[0] > _MINIBATCH_ROWS
     )
     seed = draw_seed(rng)
+    # sklearn.cluster and sklearn.neighbors are imported when a query needs them.
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if minibatch:
         kmeans = MiniBatchKMeans(n_clusters, random_state=seed, n_init=3)
     else:
@@ -184,6 +185,8 @@ class TypiClust(_LabelFree):
 def _atypicality(features, labels, counts, k_neighbors):
     """Mean distance of each sample to its nearest neighbours in its cluster
     (the inverse of TypiClust's typicality; a lone sample gets infinity)."""
+    from sklearn.neighbors import NearestNeighbors
+
     atypical = np.full(labels.shape[0], np.inf)
     order = np.argsort(labels, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(counts)])

@@ -11,7 +11,6 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 from skactive.acquisition import (
     entropy_acquisition,
@@ -349,6 +348,8 @@ class ClusterMargin(BatchStrategy):
         candidates = top_k(-margin, self.candidate_factor * n_samples, rng)
         if candidates.shape[0] <= n_samples:
             return candidates
+        from sklearn.cluster import AgglomerativeClustering  # imported when used
+
         function = self.embed or default_embed
         points = np.asarray(function(model, take_rows(X, candidates)), dtype=np.float64)
         labels = (

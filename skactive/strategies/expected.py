@@ -20,7 +20,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from skactive.models import last_layer_inputs, predict_proba
 from skactive.strategies._base import BatchStrategy, PerSampleStrategy
-from skactive.utils._compat import Interval, LinearClassifierMixin, StrOptions
+from skactive.utils._compat import Interval, StrOptions, is_linear_classifier
 from skactive.utils.inputs import concat_rows, iter_row_chunks, n_rows, take_rows
 from skactive.utils.progress import progress_bar
 from skactive.utils.ranking import top_k
@@ -100,9 +100,7 @@ def _warm_start_param(model):
         name, last = model.steps[-1]
         inner = _warm_start_param(last)
         return None if inner is None else f"{name}__{inner}"
-    if isinstance(model, LinearClassifierMixin) and "warm_start" in model.get_params(
-        deep=False
-    ):
+    if is_linear_classifier(model) and "warm_start" in model.get_params(deep=False):
         return "warm_start"
     return None
 

@@ -18,11 +18,11 @@ indexes, slices, appends, chunks and converts rows only through this module:
   depends on its neighbours), :func:`inference_mode` and :func:`logits_of`.
 """
 
+import sys
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 from sklearn.exceptions import NotFittedError
 
 from skactive.utils._compat import validate_data
@@ -33,6 +33,9 @@ __all__ = [
     "concat_rows",
     "float32_rows",
     "inference_mode",
+    "is_tensor",
+    "is_torch_module",
+    "isinstance_if_imported",
     "iter_padded_chunks",
     "iter_row_chunks",
     "logits_of",
@@ -55,6 +58,33 @@ _CHUNK_BYTES = 8 * 2**20
 # zero padding is never wasted; also the smallest chunk.
 _ROW_QUANTUM = 1024
 _MAX_CHUNK_ROWS = 65536
+
+
+# -- torch, imported only where a tensor or a module is used ----------------------
+
+
+def isinstance_if_imported(obj, module_name, *class_names):
+    """``isinstance(obj, module.<any of class_names>)``, without importing module.
+
+    An instance of a class cannot exist before its module is imported, so a
+    module that is not in ``sys.modules`` answers False at no cost: a process
+    that never touched torch (about 1.5 s to import) or skorch never pays for
+    them in a type check.
+    """
+    module = sys.modules.get(module_name)
+    if module is None:
+        return False
+    return isinstance(obj, tuple(getattr(module, name) for name in class_names))
+
+
+def is_tensor(X):
+    """Whether ``X`` is a torch tensor (torch is not imported for the check)."""
+    return isinstance_if_imported(X, "torch", "Tensor")
+
+
+def is_torch_module(obj):
+    """Whether ``obj`` is a ``torch.nn.Module`` (torch is not imported for it)."""
+    return isinstance_if_imported(obj, "torch.nn", "Module")
 
 
 # -- rows of any container -----------------------------------------------------
@@ -80,7 +110,9 @@ def take_rows(X, rows):
     rows = np.asarray(rows, dtype=np.intp)
     if hasattr(X, "iloc"):
         return X.iloc[rows]
-    if isinstance(X, torch.Tensor):
+    if is_tensor(X):
+        import torch
+
         return X[torch.from_numpy(rows).to(X.device)]
     if sp.issparse(X):
         return X[rows] if X.format in ("csr", "csc", "lil") else X.tocsr()[rows]
@@ -109,7 +141,9 @@ def concat_rows(first, second):
         return pd.concat([first, second], ignore_index=True)
     if sp.issparse(first) or sp.issparse(second):
         return sp.vstack([first, second], format="csr")
-    if isinstance(first, torch.Tensor):
+    if is_tensor(first):
+        import torch
+
         return torch.cat([first, torch.as_tensor(second, device=first.device)])
     first, second = np.asarray(first), np.asarray(second)
     return np.concatenate([first, second], axis=0)
@@ -169,7 +203,7 @@ def as_float_array(X, *, dtype=None, accept_sparse=False):
     """
     if hasattr(X, "iloc"):
         X = X.to_numpy()
-    if isinstance(X, torch.Tensor):
+    if is_tensor(X):
         X = X.detach().cpu().numpy()
     if sp.issparse(X):
         if accept_sparse:
@@ -220,8 +254,8 @@ def float32_rows(X, model=None):
     rows : ndarray, CSR matrix or torch.Tensor, float32 (a float tensor keeps
         its precision)
     """
-    if isinstance(X, torch.Tensor):
-        return X if torch.is_floating_point(X) else X.float()
+    if is_tensor(X):
+        return X if X.is_floating_point() else X.float()
     if model is not None and hasattr(model, "n_features_in_"):
         return validate_data(
             model, X, accept_sparse="csr", dtype=np.float32, reset=False
@@ -235,6 +269,8 @@ def float32_rows(X, model=None):
 
 def rows_to_tensor(X, rows=None):
     """The rows of an ndarray, CSR matrix or tensor as a dense float32 tensor."""
+    import torch
+
     if rows is not None:
         X = X[rows]
     if isinstance(X, torch.Tensor):
@@ -257,7 +293,7 @@ def torch_module(model):
     gives its ``module_``. An unfitted ``NetClassifier`` raises
     ``NotFittedError``.
     """
-    if isinstance(model, torch.nn.Module):
+    if is_torch_module(model):
         return model
     try:
         module = model.module_
@@ -265,11 +301,13 @@ def torch_module(model):
         raise
     except AttributeError:
         return None
-    return module if isinstance(module, torch.nn.Module) else None
+    return module if is_torch_module(module) else None
 
 
 def module_device(module):
     """The device of a module's first parameter (CPU for a module without any)."""
+    import torch
+
     parameter = next(module.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
 
@@ -291,6 +329,8 @@ def iter_padded_chunks(X, chunk_size, device=None):
     device : torch.device, str or None, default=None
         Where the chunks go; None leaves them where they are.
     """
+    import torch
+
     n_samples = X.shape[0]
     for start in range(0, n_samples, chunk_size):
         chunk = rows_to_tensor(X[start : start + chunk_size])
@@ -307,6 +347,8 @@ def iter_padded_chunks(X, chunk_size, device=None):
 def inference_mode(module):
     """Run a block with ``module`` in eval mode and without gradients, then
     restore its training flag."""
+    import torch
+
     was_training = module.training
     module.eval()
     try:

@@ -6,11 +6,11 @@ the model per query); :func:`private_torch_rng` runs a block on torch's random
 stream seeded from it, leaving the global torch state as it was.
 """
 
+import sys
 import threading
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 from sklearn.utils import check_random_state
 
 __all__ = ["MAX_SEED", "draw_seed", "private_torch_rng"]
@@ -62,7 +62,17 @@ def private_torch_rng(seed_or_state, device):
         A seed, or a state from an earlier block.
     device : str or torch.device
         CUDA devices' streams are forked too when it is a CUDA device.
+
+    Notes
+    -----
+    Before torch is imported nothing can hold a tensor or a module, and the
+    block runs as it is (the list stays empty): a process that never uses torch
+    never pays for its import.
     """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield []
+        return
     cuda_devices = []
     if torch.device(device).type == "cuda":
         cuda_devices = list(range(torch.cuda.device_count()))
