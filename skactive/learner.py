@@ -38,7 +38,7 @@ from skactive._learner_base import (
 from skactive.callbacks import copy_callbacks
 from skactive.stopping import clone_criteria
 from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
-from skactive.utils.inputs import concat_rows, n_rows, take_rows
+from skactive.utils.inputs import PoolRows, concat_rows, n_rows, take_rows
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
@@ -295,7 +295,8 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
                 return self
             at_budget = labeled.shape[0] >= budget
             pool = np.flatnonzero(~is_labeled)
-            X_pool = None if at_budget and not self.stopping_ else take_rows(X, pool)
+            # The unlabeled rows as a view: strategies read them in chunks.
+            X_pool = None if at_budget and not self.stopping_ else PoolRows(X, pool)
             if self.stopping_ and self._check_stopping(X_pool):
                 self._query_seed = draw_seed(rng)
                 bar.close()

@@ -41,9 +41,11 @@ from skactive.utils.validation import check_positive_int
 
 __all__ = [
     "embed",
+    "embeds_raw_features",
     "ensemble_samples",
     "gradient_embedding_factors",
     "last_layer_inputs",
+    "linear_head_reads_raw_features",
     "model_input",
     "predict_proba",
     "predict_proba_samples",
@@ -342,6 +344,32 @@ def embed(model, X):
 
         return penultimate_activations(model, X)
     return as_float_array(X)
+
+
+def embeds_raw_features(model):
+    """Whether :func:`embed` gives ``model``'s input features as they are.
+
+    True for a model with no ``embed`` method that is neither a ``Pipeline`` nor
+    a net (a linear model, a forest, or None for label-free use): strategies
+    then read the pool itself, with no copy of it.
+    """
+    return (
+        not callable(getattr(model, "embed", None))
+        and not isinstance(model, Pipeline)
+        and torch_module(model) is None
+    )
+
+
+def linear_head_reads_raw_features(model, embed_function=None):
+    """Whether the last layer's input ``h`` of ``model`` is its raw features and
+    a constant 1 (a linear model with ``coef_``, not in a Pipeline, no
+    ``embed_function``): see :func:`last_layer_inputs`."""
+    return (
+        embed_function is None
+        and not isinstance(model, Pipeline)
+        and torch_module(model) is None
+        and hasattr(model, "coef_")
+    )
 
 
 def gradient_embedding_factors(model, X, embed_function=None):

@@ -33,7 +33,7 @@ from skactive.acquisition import (
     margin_acquisition,
 )
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils.inputs import iter_row_chunks, n_rows, take_rows
+from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows, take_rows
 from skactive.utils.seeding import MAX_SEED
 
 __all__ = [
@@ -55,11 +55,15 @@ class StoppingCriterion(BaseEstimator):
     learner refits; it returns a reason to stop (a sentence) or None, and may
     record state in attributes ending in ``_``. Criteria that need the unlabeled
     pool set ``_needs_pool = True``; those that need validation data set
-    ``_needs_validation = True`` and hold ``X_val`` and ``y_val``.
+    ``_needs_validation = True`` and hold ``X_val`` and ``y_val``. A criterion
+    that reads the pool only through :mod:`skactive.utils.inputs` (chunks and
+    row selections) sets ``_reads_pool_rows = True``: a simulation then hands it
+    its unlabeled rows as a :class:`~skactive.utils.inputs.PoolRows`, uncopied.
     """
 
     _needs_pool = False
     _needs_validation = False
+    _reads_pool_rows = False
 
     def _validate_inputs(self, X_pool):
         """Raise before any criterion records state (so a failed check is a no-op)."""
@@ -157,6 +161,11 @@ def check_stopping(criteria, learner, X_pool=None):
     -------
     reason : str or None
     """
+    if isinstance(X_pool, PoolRows) and any(
+        getattr(c, "_needs_pool", False) and not getattr(c, "_reads_pool_rows", False)
+        for c in criteria
+    ):
+        X_pool = X_pool.materialize()  # a criterion that reads the pool as a whole
     for criterion in criteria:
         criterion._validate_inputs(X_pool)
     reasons = [criterion._check(learner, X_pool) for criterion in criteria]
@@ -356,6 +365,7 @@ class StabilizingPredictions(StoppingCriterion):
     """
 
     _needs_pool = True
+    _reads_pool_rows = True
     _parameter_constraints: ClassVar[dict] = {
         "stop_set_size": [Interval(Integral, 1, None, closed="left")],
         "window": [Interval(Integral, 1, None, closed="left")],
@@ -441,6 +451,7 @@ class MaxUncertainty(StoppingCriterion):
     """
 
     _needs_pool = True
+    _reads_pool_rows = True
     _parameter_constraints: ClassVar[dict] = {
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "measure": [StrOptions({"least_confidence", "entropy", "margin"})],

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from skactive.utils.inputs import iter_row_chunks, n_rows
+from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows
 from skactive.utils.ranking import StreamingTopK
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
@@ -60,11 +60,17 @@ class StrategyTags:
     per_sample_scores : bool, default=False
         It gives one score per sample (``score_samples``), so it can be the
         ``base_strategy`` of ``StochasticBatch`` or ``InformationDensity``.
+    reads_pool_rows : bool, default=False
+        It reads a :class:`~skactive.utils.inputs.PoolRows` pool (the unlabeled
+        rows of a simulation, not copied) through the row helpers of
+        :mod:`skactive.utils.inputs`. Per-sample strategies do (the base reads
+        the chunks); for any other, ``select`` copies the rows out first.
     """
 
     requires_model: bool = True
     requires_labels: bool = False
     per_sample_scores: bool = False
+    reads_pool_rows: bool = False
 
 
 def get_strategy_tags(strategy):
@@ -236,8 +242,8 @@ class QueryStrategy(BaseEstimator):
         model : fitted estimator, torch.nn.Module or None
             The model whose uncertainty is measured (None for label-free
             strategies).
-        X : array-like, sparse matrix, DataFrame or torch.Tensor
-            The pool.
+        X : array-like, sparse matrix, DataFrame, torch.Tensor or PoolRows
+            The pool (a simulation passes its unlabeled rows as a ``PoolRows``).
         n_samples : int
             Batch size; ``min(n_samples, len(X))`` indices are returned.
         X_labeled : array-like or None, default=None
@@ -257,8 +263,11 @@ class QueryStrategy(BaseEstimator):
         rng = check_random_state(random_state)
         if n_rows(X) == 0:
             return np.empty(0, dtype=np.int64)
-        if get_strategy_tags(self).requires_labels:
+        tags = get_strategy_tags(self)
+        if tags.requires_labels:
             y_labeled = _check_labeled(self, X_labeled, y_labeled)
+        if isinstance(X, PoolRows) and not tags.reads_pool_rows:
+            X = X.materialize()
         context = QueryContext(X_labeled, y_labeled, rng)
         return self._choose(model, X, n_samples, context)
 
@@ -329,6 +338,7 @@ class PerSampleStrategy(QueryStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.per_sample_scores = True
+        tags.reads_pool_rows = True  # the base reads the chunks
         return tags
 
     def _score(self, model, X, random_state):

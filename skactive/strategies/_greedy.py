@@ -4,10 +4,22 @@ Pure numerics on arrays, shared by the diversity strategies. Each pick costs one
 pass of ``O(n_rows * n_dimensions)``; nothing of size ``n_rows ** 2`` is built,
 and both greedies prune with distance bounds so that most picks touch a small
 share of the pool while choosing exactly what the plain greedy would.
+
+The points may be a float ndarray or a :class:`~skactive.utils.inputs.PoolRows`
+of one (a simulation's pool, not copied): they are read in row blocks of about
+8 MiB, the same blocks for both, so both give the same picks to the last bit.
 """
 
 import numpy as np
 
+from skactive.utils.inputs import (
+    PoolRows,
+    chunk_rows,
+    iter_row_chunks,
+    n_rows,
+    slice_rows,
+    take_rows,
+)
 from skactive.utils.ranking import random_argmax
 
 __all__ = ["LazyKMeansPlusPlus", "farthest_first", "nearest_squared_distances"]
@@ -21,8 +33,42 @@ _BOUND_CENTERS = 64
 _CANDIDATES_PER_PICK, _CANDIDATE_SHARE = 32, 1 / 16
 
 
+def _row_norms(block):
+    return np.einsum("ij,ij->i", block, block)
+
+
 def _squared_norms(points):
-    return np.einsum("ij,ij->i", points, points)
+    """Squared norm of every row, block by block."""
+    if isinstance(points, np.ndarray) and points.shape[0] <= chunk_rows(points):
+        return _row_norms(points)
+    return np.concatenate([_row_norms(b) for _, b in iter_row_chunks(points)])
+
+
+def points_dtype(points):
+    """The float dtype of an ndarray or of the array under a PoolRows."""
+    return (points.base if isinstance(points, PoolRows) else points).dtype
+
+
+def _matvec(points, vector):
+    """``points @ vector``, block by block (one block's copy for a PoolRows)."""
+    if isinstance(points, np.ndarray) and points.shape[0] <= chunk_rows(points):
+        return points @ vector
+    return np.concatenate([b @ vector for _, b in iter_row_chunks(points)])
+
+
+def _rows(points, rows):
+    """Rows of ``points`` (a slice or positions) as an ndarray."""
+    if isinstance(rows, slice):
+        if isinstance(points, np.ndarray):
+            return points[rows]
+        return slice_rows(points, rows.start or 0, rows.stop)
+    return take_rows(points, rows)
+
+
+def _block_rows(points, n_centers):
+    """Rows per block of point-to-center distances: at most 4 Mi floats, and
+    at most one input chunk (a PoolRows block is a copy)."""
+    return max(1, min(_PAIRWISE_FLOATS // max(n_centers, 1), chunk_rows(points)))
 
 
 def _update_nearest(nearest, points, squared_norms, center):
@@ -31,7 +77,7 @@ def _update_nearest(nearest, points, squared_norms, center):
     In place: one matrix-vector product over the embedding and a few passes over
     ``n`` floats, in the embedding's own precision.
     """
-    distance = points @ points[center]
+    distance = _matvec(points, _rows(points, [center])[0])
     distance *= -2
     distance += squared_norms
     distance += squared_norms[center]
@@ -45,17 +91,18 @@ def nearest_squared_distances(points, centers):
     Chunks of rows against all centers, one BLAS product each, in the points'
     precision: 2-4x faster than ``pairwise_distances_argmin_min`` in float32.
     """
-    centers = np.asarray(centers, dtype=points.dtype)
-    center_norms = _squared_norms(centers)
-    rows = max(1, _PAIRWISE_FLOATS // max(centers.shape[0], 1))
-    nearest = np.empty(points.shape[0], dtype=np.float64)
-    for start in range(0, points.shape[0], rows):
-        block = points[start : start + rows]
+    centers = np.asarray(centers, dtype=points_dtype(points))
+    center_norms = _row_norms(centers)
+    n_total = n_rows(points)
+    rows = _block_rows(points, centers.shape[0])
+    nearest = np.empty(n_total, dtype=np.float64)
+    for start in range(0, n_total, rows):
+        block = _rows(points, slice(start, min(start + rows, n_total)))
         distance = block @ centers.T
         distance *= -2
         distance += center_norms
         smallest = distance.min(axis=1)
-        smallest += _squared_norms(block)
+        smallest += _row_norms(block)
         nearest[start : start + rows] = np.maximum(smallest, 0)
     return nearest
 
@@ -73,8 +120,8 @@ def _upper_bounds(points, squared_norms, centers, gain):
     # Allowance for the rounding of |x|^2 + |c|^2 - 2 <x, c> in the points' dtype.
     slack = (
         64
-        * np.finfo(points.dtype).eps
-        * (squared_norms.max() + _squared_norms(centers).max())
+        * np.finfo(points_dtype(points)).eps
+        * (squared_norms.max() + _row_norms(centers).max())
     )
     nearest = nearest_squared_distances(points, bound_centers) + slack
     return gain(slice(None), nearest)
@@ -109,7 +156,7 @@ def farthest_first(points, centers, n_samples, rng, gain=None):
 
     Parameters
     ----------
-    points : ndarray of shape (n_rows, n_dimensions)
+    points : ndarray of shape (n_rows, n_dimensions), or PoolRows of one
         The pool's embedding.
     centers : ndarray of shape (n_centers, n_dimensions) or None
         The labeled samples' embedding.
@@ -126,13 +173,13 @@ def farthest_first(points, centers, n_samples, rng, gain=None):
     indices : ndarray of shape (min(n_samples, n_rows),), int64
     """
     gain = _nearest_gain if gain is None else gain
-    n_total = points.shape[0]
+    n_total = n_rows(points)
     n_samples = min(n_samples, n_total)
     chosen = []
     if centers is None or centers.shape[0] == 0:
         first = random_argmax(gain(slice(None), np.full(n_total, np.inf)), rng)
         chosen.append(first)
-        centers = points[first : first + 1]
+        centers = _rows(points, [first])
     if len(chosen) == n_samples:
         return np.asarray(chosen, dtype=np.int64)
     squared_norms = _squared_norms(points)
@@ -159,7 +206,7 @@ def farthest_first(points, centers, n_samples, rng, gain=None):
 def _greedy_on_rows(points, squared_norms, centers, rows, chosen, n_samples, rng, gain):
     """The greedy of :func:`farthest_first` on ``rows`` only: the positions
     picked in ``rows`` and the gain of the last pick."""
-    local = points[rows]
+    local = _rows(points, rows)
     local_norms = squared_norms[rows]
     nearest = nearest_squared_distances(local, centers)
     taken = np.flatnonzero(np.isin(rows, chosen))
@@ -204,16 +251,23 @@ class LazyKMeansPlusPlus:
     ----------
     residual : ndarray of shape (n_rows, n_classes)
         ``p - onehot(argmax p)``.
-    features : ndarray of shape (n_rows, n_dimensions)
+    features : ndarray of shape (n_rows, n_dimensions), or PoolRows of one
         The last layer's input.
     patience : int, default=3
         Rejections in one pick before the full pass.
+    bias : float or None, default=None
+        A constant last feature that ``features`` leaves out (a linear model's
+        intercept input, 1): it adds ``bias ** 2`` to every inner product of
+        features, so the pool is never copied to append it.
     """
 
-    def __init__(self, residual, features, patience=_PATIENCE):
+    def __init__(self, residual, features, patience=_PATIENCE, bias=None):
         self.residual, self.features, self.patience = residual, features, patience
+        self.bias2 = 0.0 if bias is None else float(bias) ** 2
         self.n_rows = residual.shape[0]
-        self.squared_norms = _squared_norms(residual) * _squared_norms(features)
+        self.squared_norms = _row_norms(residual) * (
+            _squared_norms(features) + self.bias2
+        )
         # The bounds in blocks of _BLOCK rows (zero padded) with each block's sum.
         self.n_blocks = -(-self.n_rows // _BLOCK)
         self.blocks = np.zeros((self.n_blocks, _BLOCK))
@@ -224,9 +278,10 @@ class LazyKMeansPlusPlus:
     def distances(self, rows, centers):
         """Squared distance of ``rows`` to their nearest center of ``centers``."""
         residual, features = self.residual, self.features
-        inner = (residual[rows] @ residual[centers].T) * (
-            features[rows] @ features[centers].T
-        )
+        feature_inner = _rows(features, rows) @ _rows(features, centers).T
+        if self.bias2:
+            feature_inner += self.bias2
+        inner = (residual[rows] @ residual[centers].T) * feature_inner
         inner *= -2
         inner += self.squared_norms[rows, None]
         inner += self.squared_norms[centers]
@@ -234,7 +289,7 @@ class LazyKMeansPlusPlus:
 
     def compare_all(self, centers):
         """Lower every row's bound to its distance to ``centers``."""
-        block = max(1, _PAIRWISE_FLOATS // len(centers))
+        block = _block_rows(self.features, len(centers))
         for start in range(0, self.n_rows, block):
             rows = slice(start, min(start + block, self.n_rows))
             np.minimum(

@@ -15,7 +15,7 @@ from skactive.strategies._base import (
 )
 from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils._compat import HasMethods, Interval, StrOptions
-from skactive.utils.inputs import as_float_array
+from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows, take_rows
 from skactive.utils.ranking import top_k
 from skactive.utils.seeding import draw_seed
 
@@ -47,17 +47,35 @@ def mean_similarity(X, metric="cosine", n_reference=2_000, random_state=None):
     -------
     similarity : ndarray of shape (n,), values in (0, 1]
     """
-    X = as_float_array(X, accept_sparse=True)
-    n = X.shape[0]
+    n = n_rows(X)
     if metric == "cosine":
-        units = normalize(X)
-        center = np.asarray(units.mean(axis=0)).ravel()
-        return (1.0 + np.asarray(units @ center, dtype=np.float64).ravel()) / 2
-    reference = X
+        # Two passes over chunks: the mean unit row, then each row's cosine to it.
+        center = sum(
+            np.asarray(normalize(chunk).sum(axis=0, dtype=np.float64)).ravel()
+            for chunk in _float_chunks(X)
+        ) / max(n, 1)
+        cosines = [_unit_dot(chunk, center) for chunk in _float_chunks(X)]
+        return (1.0 + _stack(cosines, n)) / 2
+    rows = np.arange(n)
     if n_reference is not None and n > n_reference:
-        rows = check_random_state(random_state).choice(n, n_reference, replace=False)
-        reference = X[np.sort(rows)]
-    return _mean_inverse_distance(X, reference)
+        rows = np.sort(check_random_state(random_state).choice(n, n_reference, False))
+    reference = as_float_array(take_rows(X, rows), accept_sparse=True)
+    return _stack([_mean_inverse_distance(c, reference) for c in _float_chunks(X)], n)
+
+
+def _float_chunks(X):
+    """Row chunks of ``X`` as float arrays (CSR kept sparse): one chunk in memory."""
+    for _, chunk in iter_row_chunks(X):
+        yield as_float_array(chunk, accept_sparse=True)
+
+
+def _unit_dot(chunk, center):
+    """Cosine of each row of ``chunk`` with ``center`` (0 for a zero row)."""
+    return np.asarray(normalize(chunk) @ center.astype(chunk.dtype), np.float64).ravel()
+
+
+def _stack(parts, n):
+    return np.concatenate(parts) if parts else np.empty(n)
 
 
 # Floats in one block of row-to-reference distances: 4 Mi (32 MiB in float64).
@@ -151,6 +169,7 @@ class InformationDensity(BatchStrategy):
         base = self.base_strategy or UncertaintySampling()
         tags.requires_model = get_strategy_tags(base).requires_model
         tags.per_sample_scores = True
+        tags.reads_pool_rows = get_strategy_tags(base).reads_pool_rows
         return tags
 
     def score_samples(self, model, X, *, random_state=None):

@@ -18,11 +18,26 @@ from skactive.acquisition import (
     margin_acquisition,
 )
 from skactive.models import embed as default_embed
-from skactive.models import gradient_embedding_factors, predict_proba
+from skactive.models import (
+    embeds_raw_features,
+    gradient_embedding_factors,
+    linear_head_reads_raw_features,
+    predict_proba,
+)
 from skactive.strategies._base import BatchStrategy
-from skactive.strategies._greedy import LazyKMeansPlusPlus, farthest_first
+from skactive.strategies._greedy import (
+    LazyKMeansPlusPlus,
+    farthest_first,
+    points_dtype,
+)
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils.inputs import iter_row_chunks, n_rows, take_rows
+from skactive.utils.inputs import (
+    as_float_array,
+    iter_row_chunks,
+    n_rows,
+    raw_float_rows,
+    take_rows,
+)
 from skactive.utils.ranking import top_k
 from skactive.utils.validation import check_positive_int
 
@@ -36,31 +51,64 @@ __all__ = [
 
 
 def _over_chunks(function, X):
-    """``function(chunk)`` for consecutive row chunks of ``X``, stacked."""
-    return _stack([function(chunk) for _, chunk in iter_row_chunks(X)])
+    """``function(chunk)`` for consecutive row chunks of ``X``, stacked (into one
+    array allocated at the first chunk: never the parts and their stack at once)."""
+    out = None
+    for start, chunk in iter_row_chunks(X):
+        part = np.asarray(function(chunk))
+        if out is None:
+            out = np.empty((n_rows(X), *part.shape[1:]), dtype=part.dtype)
+        out[start : start + part.shape[0]] = part
+    return np.empty(0) if out is None else out
 
 
 # Above this magnitude, squared distances of float32 values overflow (3.4e38).
 _FLOAT32_SAFE = 1e15
 
 
+def _max_abs(points):
+    """The largest absolute value, block by block (no temporary of the pool)."""
+    return max(
+        (float(max(b.max(), -b.min())) for _, b in iter_row_chunks(points) if b.size),
+        default=0.0,
+    )
+
+
 def _without_overflow(points, *others):
     """``points`` (and ``others``) in float64 when float32 squares would overflow."""
-    arrays = [a for a in (points, *others) if a is not None]
-    if points.dtype == np.float32 and any(
-        a.size and np.abs(a).max() > _FLOAT32_SAFE for a in arrays
+    if points_dtype(points) == np.float32 and any(
+        a is not None and _max_abs(a) > _FLOAT32_SAFE for a in (points, *others)
     ):
-        return [None if a is None else a.astype(np.float64) for a in (points, *others)]
+        return [
+            None if a is None else as_float_array(a, dtype=np.float64)
+            for a in (points, *others)
+        ]
     return [points, *others]
+
+
+def _pool_embedding(function, model, X):
+    """The pool's embedding: the pool itself (no copy) for raw features."""
+    if function is default_embed and embeds_raw_features(model):
+        raw = raw_float_rows(X)
+        if raw is not None:
+            return raw
+    return _over_chunks(lambda chunk: function(model, chunk), X)
 
 
 def _embed_with_labeled(function, model, X, X_labeled):
     """Embeddings of the pool and of the labeled samples (None without any)."""
-    points = _over_chunks(lambda chunk: function(model, chunk), X)
+    points = _pool_embedding(function, model, X)
     if X_labeled is None or n_rows(X_labeled) == 0:
         return _without_overflow(points)[0], None
     centers = _over_chunks(lambda chunk: function(model, chunk), X_labeled)
-    return _without_overflow(points, np.asarray(centers, dtype=points.dtype))
+    return _without_overflow(points, np.asarray(centers, dtype=points_dtype(points)))
+
+
+def _residual(model, X):
+    """``p - onehot(argmax p)`` of ``model`` on ``X``."""
+    residual = np.asarray(predict_proba(model, X), dtype=np.float64)
+    residual[np.arange(residual.shape[0]), residual.argmax(axis=1)] -= 1.0
+    return residual
 
 
 def _stack(parts):
@@ -131,6 +179,11 @@ class DiverseUncertainty(BatchStrategy):
         self.diversity_weight = diversity_weight
         self.measure = measure
         self.embed = embed
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.reads_pool_rows = True
+        return tags
 
     def _select_batch(self, model, X, n_samples, context):
         rng, X_labeled = context.random_state, context.X_labeled
@@ -226,6 +279,7 @@ class CoreSet(BatchStrategy):
         tags = super().__skactive_tags__()
         # The default embedding of a non-net is the features: no model needed.
         tags.requires_model = False
+        tags.reads_pool_rows = True
         return tags
 
     def __init__(self, estimator=None, embed=None):
@@ -281,17 +335,34 @@ class BADGE(BatchStrategy):
         self.estimator = estimator
         self.embed = embed
 
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.reads_pool_rows = True
+        return tags
+
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
-        parts = [
-            gradient_embedding_factors(model, chunk, self.embed)
-            for _, chunk in iter_row_chunks(X)
-        ]
-        residual = _stack([r for r, _ in parts])
+        raw = raw_float_rows(X)
+        if raw is not None and linear_head_reads_raw_features(model, self.embed):
+            # h = (x, 1): the pool itself, and the 1 as a bias (no copy).
+            dtype = points_dtype(raw)
+            residual = _over_chunks(
+                lambda chunk: _residual(model, chunk).astype(dtype, copy=False), X
+            )
+            features, bias = raw, 1.0
+        else:
+            parts = [
+                gradient_embedding_factors(model, chunk, self.embed)
+                for _, chunk in iter_row_chunks(X)
+            ]
+            residual = _stack([r for r, _ in parts])
+            features, bias = _stack([np.asarray(h) for _, h in parts]), None
         # The features keep their precision (float32 from nets and float32 input):
-        # they are the large factor, read once per pick.
-        features = _without_overflow(_stack([np.asarray(h) for _, h in parts]))[0]
-        return LazyKMeansPlusPlus(residual, features).select(n_samples, rng)
+        # they are the large factor, read once per pick; the residual follows.
+        features = _without_overflow(features)[0]
+        residual = residual.astype(points_dtype(features), copy=False)
+        kmeans = LazyKMeansPlusPlus(residual, features, bias=bias)
+        return kmeans.select(n_samples, rng)
 
 
 class ClusterMargin(BatchStrategy):
@@ -338,6 +409,11 @@ class ClusterMargin(BatchStrategy):
         self.estimator = estimator
         self.candidate_factor = candidate_factor
         self.embed = embed
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.reads_pool_rows = True
+        return tags
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state

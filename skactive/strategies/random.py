@@ -27,6 +27,7 @@ class RandomSampling(BatchStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.requires_model = False
+        tags.reads_pool_rows = True  # reads the pool's length only
         return tags
 
     def _select_batch(self, model, X, n_samples, context):

@@ -79,7 +79,9 @@ class StochasticBatch(BatchStrategy):
 
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
-        tags.requires_model = get_strategy_tags(self.base_strategy).requires_model
+        base = get_strategy_tags(self.base_strategy)
+        tags.requires_model = base.requires_model
+        tags.reads_pool_rows = base.reads_pool_rows
         return tags
 
     def _log_weights(self, scores):

@@ -28,6 +28,7 @@ from sklearn.exceptions import NotFittedError
 from skactive.utils._compat import validate_data
 
 __all__ = [
+    "PoolRows",
     "as_float_array",
     "chunk_rows",
     "concat_rows",
@@ -39,9 +40,11 @@ __all__ = [
     "iter_padded_chunks",
     "iter_row_chunks",
     "logits_of",
+    "materialize",
     "module_device",
     "n_columns",
     "n_rows",
+    "raw_float_rows",
     "rows_to_tensor",
     "slice_rows",
     "take_rows",
@@ -90,8 +93,64 @@ def is_torch_module(obj):
 # -- rows of any container -----------------------------------------------------
 
 
+class PoolRows:
+    """The rows ``rows`` of ``base``, not copied: a pool inside a larger array.
+
+    A simulation's pool is the unlabeled part of the user's array. Copying it
+    every round would double the memory of a large pool; instead strategies get
+    this view, which every row helper of this module reads as it would read
+    ``take_rows(base, rows)``. Only chunks (:func:`slice_rows`,
+    :func:`iter_row_chunks`) and selections (:func:`take_rows`) are copied out.
+
+    Parameters
+    ----------
+    base : array-like, sparse matrix, DataFrame or torch.Tensor
+        The whole array (a ``PoolRows`` is unwrapped: views compose).
+    rows : array-like of int
+        Positions in ``base``, in pool order.
+    """
+
+    __slots__ = ("base", "rows")
+
+    def __init__(self, base, rows):
+        rows = np.asarray(rows, dtype=np.intp)
+        if isinstance(base, PoolRows):
+            base, rows = base.base, base.rows[rows]
+        self.base, self.rows = base, rows
+
+    def __len__(self):
+        return self.rows.shape[0]
+
+    def __repr__(self):
+        return f"PoolRows({self.rows.shape[0]} of {n_rows(self.base)} rows)"
+
+    def materialize(self):
+        """The rows, copied into ``base``'s container."""
+        return take_rows(self.base, self.rows)
+
+
+def materialize(X):
+    """``X`` itself, or the rows of a :class:`PoolRows` copied out."""
+    return X.materialize() if isinstance(X, PoolRows) else X
+
+
+def raw_float_rows(X):
+    """``X`` when it is a 2-D float numpy array or a :class:`PoolRows` of one
+    (features that can be read as they are, without a copy); else None."""
+    base = X.base if isinstance(X, PoolRows) else X
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 2
+        and base.dtype in (np.float32, np.float64)
+    ):
+        return X
+    return None
+
+
 def n_rows(X):
     """Number of rows (samples) of any supported container."""
+    if isinstance(X, PoolRows):
+        return X.rows.shape[0]
     if hasattr(X, "shape"):
         return int(X.shape[0])
     return len(X)
@@ -99,6 +158,8 @@ def n_rows(X):
 
 def n_columns(X):
     """Number of columns, or 1 for a 1-D container."""
+    if isinstance(X, PoolRows):
+        return n_columns(X.base)
     shape = getattr(X, "shape", None)
     if shape is None:
         shape = np.shape(X)
@@ -108,6 +169,8 @@ def n_columns(X):
 def take_rows(X, rows):
     """Rows ``rows`` (an integer array of positions) of ``X``, same container."""
     rows = np.asarray(rows, dtype=np.intp)
+    if isinstance(X, PoolRows):
+        return take_rows(X.base, X.rows[rows])
     if hasattr(X, "iloc"):
         return X.iloc[rows]
     if is_tensor(X):
@@ -123,6 +186,8 @@ def take_rows(X, rows):
 
 def slice_rows(X, start, stop):
     """Rows ``start:stop`` of ``X``: a view where the container allows one."""
+    if isinstance(X, PoolRows):
+        return take_rows(X.base, X.rows[start:stop])
     if hasattr(X, "iloc"):
         return X.iloc[start:stop]
     if sp.issparse(X) and X.format not in ("csr", "csc", "lil"):
@@ -132,6 +197,7 @@ def slice_rows(X, start, stop):
 
 def concat_rows(first, second):
     """Rows of ``first`` followed by rows of ``second``, in ``first``'s container."""
+    first, second = materialize(first), materialize(second)
     if hasattr(first, "iloc"):
         import pandas as pd  # only reached when the user passed a DataFrame
 
@@ -201,6 +267,7 @@ def as_float_array(X, *, dtype=None, accept_sparse=False):
     -------
     array : ndarray of shape (n_rows, n_features) or CSR matrix
     """
+    X = materialize(X)
     if hasattr(X, "iloc"):
         X = X.to_numpy()
     if is_tensor(X):
