@@ -17,8 +17,14 @@ Peers in the same run (``bash benchmarks/install_peers.sh``): modAL's
 ``uncertainty_sampling`` and ranked batch, scikit-activeml's ``CoreSet`` and
 ``Badge`` (capped by ``--timeout``).
 
+The second table is the cost of BatchBALD's candidate prefilter: on pools small
+enough for the whole-pool greedy (``n_candidates=None``), the joint mutual
+information ``I(y_batch; model)`` of the batch of 10 chosen among the top
+``n_candidates`` BALD rows, estimated for every batch from the same 20,000 label
+configurations drawn from the committee (stratified by member).
+
 Run: python benchmarks/bench_memory.py [--sizes 100000 500000 1000000 2000000]
-     [--only NAME ...] [--timeout 300] [--no-peers]
+     [--only NAME ...] [--timeout 300] [--no-peers] [--no-prefilter-cost]
 Writes benchmarks/results/bench_memory.md.
 """
 
@@ -221,6 +227,82 @@ def _case(method, n_pool, queue):
         queue.put((f"error: {type(error).__name__}: {error}"[:120], None))
 
 
+def joint_information(samples, batch, n_draws=20_000, seed=0):
+    """Monte Carlo ``I(y_batch; model)`` from committee samples ``(K, N, C)``."""
+    from scipy.special import logsumexp
+
+    probs = np.asarray(samples, dtype=np.float64)[:, batch, :]  # (K, b, C)
+    n_members, size, n_classes = probs.shape
+    rng = np.random.default_rng(seed)
+    cumulative = probs.cumsum(axis=-1)
+    uniform = rng.random((n_members, n_draws // n_members, size, 1))
+    labels = np.minimum((cumulative[:, None] < uniform).sum(-1), n_classes - 1)
+    labels = labels.reshape(-1, size)  # configurations drawn from the mixture
+    log_probs = np.log(np.clip(probs, 1e-30, None))
+    likelihood = log_probs[:, np.arange(size)[None, :], labels].sum(-1)  # (K, S)
+    joint_entropy = -(logsumexp(likelihood, axis=0) - np.log(n_members)).mean()
+    entr = -(probs * log_probs).sum(-1)  # (K, b)
+    return joint_entropy - entr.sum(-1).mean()
+
+
+def _prefilter_case(n_pool, n_candidates, queue):
+    try:
+        import torch  # imported before the measure: BatchBALD runs in torch
+
+        torch.set_num_threads(1)
+        warnings.simplefilter("ignore")
+        from skactive.models import predict_proba_samples
+        from skactive.strategies import BatchBALD
+
+        X, y = make_data(n_pool)
+        model = _model(X[:N_LABELED], y[:N_LABELED], 20)
+        pool = X[N_LABELED:]
+        strategy = BatchBALD(n_candidates=n_candidates)
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            batch = strategy.select(model, pool, 10, random_state=0)
+            elapsed = time.perf_counter() - start
+        information = joint_information(predict_proba_samples(model, pool), batch)
+        queue.put((elapsed, memory.extra_mib, information))
+    except Exception as error:
+        queue.put((f"error: {type(error).__name__}: {error}"[:120], None, None))
+
+
+def prefilter_cost(sizes, timeout):
+    lines = [
+        "",
+        "## BatchBALD's candidate prefilter: joint information lost",
+        "",
+        "A batch of 10 from a Committee of 20 LogisticRegressions; the joint "
+        "information of each batch (nats), and its share of the whole-pool "
+        "greedy's.",
+        "",
+        "| rows | n_candidates | seconds | extra memory (MiB) | I(y_batch; model) "
+        "| of whole pool |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n_pool in sizes:
+        whole = None
+        for n_candidates in (None, 10_000, 1_000, 100):
+            result = run_in_process(
+                _prefilter_case, (n_pool, n_candidates), timeout=timeout
+            )
+            label = "None (whole pool)" if n_candidates is None else f"{n_candidates:,}"
+            if result is None or result[1] is None:
+                why = f"> {timeout:.0f} s" if result is None else result[0]
+                row = f"| {n_pool:,} | {label} | {why} | - | - | - |"
+            else:
+                whole = result[2] if n_candidates is None else whole
+                share = f"{result[2] / whole:.1%}" if whole else "-"
+                row = (
+                    f"| {n_pool:,} | {label} | {result[0]:.2f} | {result[1]:.0f} "
+                    f"| {result[2]:.4f} | {share} |"
+                )
+            lines.append(row)
+            print(row, flush=True)
+    return lines
+
+
 def _target(method, n_pool):
     if method == "BatchBALD":
         return n_pool == BATCHBALD_ROWS
@@ -235,6 +317,16 @@ def main():
     parser.add_argument("--only", nargs="+", default=None)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-prefilter-cost", action="store_true")
+    parser.add_argument(
+        "--peer-max-rows",
+        type=int,
+        default=500_000,
+        help="peers above this pool size are skipped (their memory grows fast)",
+    )
+    parser.add_argument(
+        "--prefilter-sizes", type=int, nargs="+", default=[20_000, 100_000]
+    )
     args = parser.parse_args()
     methods = args.only or (SKACTIVE if args.no_peers else SKACTIVE + PEERS)
     lines = [
@@ -246,7 +338,8 @@ def main():
         "(Bayesian strategies: a Committee of 5; BatchBALD: of 20). Extra memory: "
         "peak resident set during the call minus the resident set before it. "
         f"Target: at most {TARGET_MIB} MiB at 2e6 rows (BatchBALD: at 1e6 rows, "
-        f"K=20). Each case in a fresh process, capped at {args.timeout:.0f} s.",
+        f"K=20). Each case in a fresh process, capped at {args.timeout:.0f} s; "
+        f"peers up to {args.peer_max_rows:,} rows.",
         "",
         "| method | rows | seconds | extra memory (MiB) | target |",
         "|---|---|---|---|---|",
@@ -255,6 +348,8 @@ def main():
     for method in methods:
         for n_pool in args.sizes:
             if method == "BatchBALD" and n_pool > BATCHBALD_ROWS:
+                continue
+            if method in PEERS and n_pool > args.peer_max_rows:
                 continue
             result = run_in_process(_case, (method, n_pool), timeout=args.timeout)
             target = ""
@@ -275,10 +370,12 @@ def main():
             lines.append(row)
             print(row, flush=True)
     lines += ["", f"Missed: {', '.join(failed) if failed else 'none'}."]
+    if not args.no_prefilter_cost:
+        lines += prefilter_cost(args.prefilter_sizes, args.timeout)
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if args.only is None else "_partial"
     (RESULTS / f"bench_memory{suffix}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[-2:]))
+    print(f"Missed: {', '.join(failed) if failed else 'none'}.")
 
 
 if __name__ == "__main__":

@@ -172,6 +172,35 @@ def test_strategy_contract(strategy, kind):
     assert pickle.dumps(strategy) == strategy_before
 
 
+@pytest.mark.parametrize("strategy, kind", CONTRACT_CASES, ids=repr)
+def test_a_pool_view_gives_the_copys_answer_without_copying(
+    strategy, kind, monkeypatch
+):
+    """A simulation's pool is a PoolRows view of the unlabeled rows: each
+    strategy answers on it exactly as on the copied rows, and one that declares
+    reads_pool_rows never copies the whole pool out."""
+    from skactive.strategies import cold_start
+    from skactive.utils.inputs import PoolRows
+
+    X, y = make_blobs(n_samples=300, centers=3, n_features=5, random_state=1)
+    model = _contract_model(kind, X[:40], y[:40])
+    rows = np.sort(np.random.RandomState(0).choice(np.arange(40, 300), 150, False))
+    labeled = {"X_labeled": X[:40], "y_labeled": y[:40]}
+    copied = strategy.select(model, X[rows], 12, random_state=0, **labeled)
+    monkeypatch.setattr(cold_start, "_FIT_ROWS", 100)  # k-means on a sample
+    sampled = strategy.select(model, X[rows], 12, random_state=0, **labeled)
+    if get_strategy_tags(strategy).reads_pool_rows:
+
+        def no_copy(self):
+            raise AssertionError("the whole pool was copied out of its view")
+
+        monkeypatch.setattr(PoolRows, "materialize", no_copy)
+    viewed = strategy.select(model, PoolRows(X, rows), 12, random_state=0, **labeled)
+    np.testing.assert_array_equal(viewed, sampled)
+    if not isinstance(strategy, (KMeansSampling, TypiClust)):
+        np.testing.assert_array_equal(viewed, copied)
+
+
 def _check_declared_tags(strategy, model, pool, labeled):
     """What a strategy declares in its tags holds: label-free ones run without a
     model, per-sample ones give finite scores whose top-k select returns."""

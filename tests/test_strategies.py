@@ -368,8 +368,10 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         get_strategy_tags,
     )
 
-    label_free = StrategyTags(requires_model=False)
-    scoring = StrategyTags(per_sample_scores=True)
+    # Every built-in strategy reads a simulation's pool as an uncopied view.
+    label_free = StrategyTags(requires_model=False, reads_pool_rows=True)
+    scoring = StrategyTags(per_sample_scores=True, reads_pool_rows=True)
+    views = StrategyTags(reads_pool_rows=True)
     expected = {
         RandomSampling(): label_free,
         KMeansSampling(): label_free,
@@ -379,10 +381,12 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         BALD(): scoring,
         ExpectedModelChange(): scoring,
         InformationDensity(): scoring,
-        BatchBALD(): StrategyTags(),
-        BADGE(): StrategyTags(),
-        ExpectedErrorReduction(): StrategyTags(requires_labels=True),
-        StochasticBatch(BALD()): StrategyTags(),
+        BatchBALD(): views,
+        BADGE(): views,
+        ExpectedErrorReduction(): StrategyTags(
+            requires_labels=True, reads_pool_rows=True
+        ),
+        StochasticBatch(BALD()): views,
         StochasticBatch(RandomSampling()): label_free,
     }
     for strategy, tags in expected.items():

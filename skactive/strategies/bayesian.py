@@ -23,6 +23,7 @@ from skactive.acquisition import (
 from skactive.models import predict_proba_samples
 from skactive.strategies._base import BatchStrategy, PerSampleStrategy
 from skactive.utils._compat import Interval, StrOptions
+from skactive.utils.inputs import iter_row_chunks, n_rows
 from skactive.utils.ranking import top_k
 from skactive.utils.seeding import draw_seed
 
@@ -261,6 +262,14 @@ class BatchBALD(BatchStrategy):
     committees, ensembles and skactive's MC dropout (one mask per sample for
     every row) do.
 
+    **Candidate prefilter.** The pool is scored chunk by chunk, and only the
+    ``n_candidates`` samples of highest BALD keep their samples ``(K, C)``: the
+    memory is ``K * n_candidates * C`` floats, not ``K * n_pool * C`` (20 x 1e6 x
+    10 is 1.5 GiB in float64). A sample's gain never exceeds its BALD, so a
+    sample left out could only have been picked where a pick's gain fell below
+    the largest BALD left out; ``benchmarks/bench_memory.py`` measures the joint
+    information lost against the whole pool.
+
     Parameters
     ----------
     estimator : model or None, default=None
@@ -270,6 +279,9 @@ class BatchBALD(BatchStrategy):
         Label configurations of the batch kept: the exact joint while
         ``n_classes ** b`` fits, sampled configurations beyond. Time and memory of
         each pick grow linearly with it.
+    n_candidates : int or None, default=10_000
+        Samples of highest BALD among which the batch is chosen (at least the
+        batch size); None keeps the whole pool.
 
     Examples
     --------
@@ -287,21 +299,62 @@ class BatchBALD(BatchStrategy):
         "estimator": "no_validation",
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
         "max_joint_configs": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, estimator=None, n_samples=None, max_joint_configs=1000):
+    def __init__(
+        self,
+        estimator=None,
+        n_samples=None,
+        max_joint_configs=1000,
+        n_candidates=10_000,
+    ):
         self.estimator = estimator
         self.n_samples = n_samples
         self.max_joint_configs = max_joint_configs
+        self.n_candidates = n_candidates
+
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.reads_pool_rows = True  # scored chunk by chunk
+        return tags
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
         seed = draw_seed(rng)
-        samples = predict_proba_samples(model, X, self.n_samples, seed)
-        return _batchbald(samples, n_samples, self.max_joint_configs, rng)
+        keep = n_rows(X) if self.n_candidates is None else self.n_candidates
+        rows, samples = _top_bald_samples(
+            model, X, self.n_samples, seed, max(keep, n_samples)
+        )
+        picks = _batchbald(samples, n_samples, self.max_joint_configs, rng)
+        return rows[picks]
 
 
 BatchBALD.__doc__ = BatchBALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
+
+
+def _top_bald_samples(model, X, n_samples, seed, n_keep):
+    """``(rows, samples)`` of the ``n_keep`` rows of highest BALD, in pool order.
+
+    Chunk by chunk, with the same seed for every chunk (one draw of the model
+    for the whole pool): only the kept rows' samples ``(K, n_keep, C)`` and one
+    chunk's are in memory. Equal BALD at the cut keeps the earlier rows.
+    """
+    rows, scores, kept = np.empty(0, dtype=np.int64), np.empty(0), None
+    for start, chunk in iter_row_chunks(X):
+        samples = np.asarray(predict_proba_samples(model, chunk, n_samples, seed))
+        bald = np.asarray(bald_acquisition(samples), dtype=np.float64)
+        if np.isnan(bald).any():
+            raise ValueError(
+                "BatchBALD got NaN probabilities; check the model and the pool."
+            )
+        rows = np.concatenate([rows, start + np.arange(bald.shape[0])])
+        scores = np.concatenate([scores, bald])
+        kept = samples if kept is None else np.concatenate([kept, samples], axis=1)
+        if rows.shape[0] > n_keep:
+            best = np.sort(np.lexsort((rows, -scores))[:n_keep])
+            rows, scores, kept = rows[best], scores[best], kept[:, best]
+    return rows, kept
 
 
 def _batchbald(samples, n_samples, max_configs, rng):

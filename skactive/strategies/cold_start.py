@@ -14,7 +14,13 @@ import numpy as np
 from skactive.models import embed
 from skactive.strategies._base import BatchStrategy
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows
+from skactive.utils.inputs import (
+    as_float_array,
+    iter_row_chunks,
+    materialize,
+    n_rows,
+    take_rows,
+)
 from skactive.utils.ranking import rank_within_groups
 from skactive.utils.seeding import draw_seed
 
@@ -24,6 +30,11 @@ __all__ = ["KMeansSampling", "TypiClust"]
 # cost does not grow with the pool (measured: KMeans on 1e5 x 64 with k=100 takes
 # several seconds; MiniBatchKMeans under one).
 _MINIBATCH_ROWS = 10_000
+# k-means is fitted on at most this many rows: a seeded sample of a larger pool
+# (MiniBatchKMeans itself reads about as many: 100 steps of 1,024 rows at most);
+# every row is then assigned to its nearest centroid, chunk by chunk, so memory
+# stays at the sample's features plus a label per row.
+_FIT_ROWS = 100_000
 
 
 def _dense(X):
@@ -36,6 +47,7 @@ class _LabelFree(BatchStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.requires_model = False
+        tags.reads_pool_rows = True
         return tags
 
 
@@ -58,7 +70,9 @@ class KMeansSampling(_LabelFree):
         Clusters to form; None uses the batch size.
     algorithm : {"auto", "kmeans", "minibatch"}, default="auto"
         ``KMeans`` or ``MiniBatchKMeans``; "auto" uses the mini-batch version for
-        pools of more than 10,000 samples.
+        pools of more than 10,000 samples. Either is fitted on at most 100,000
+        rows (a seeded sample of a larger pool), and every row is then assigned
+        to its nearest centroid chunk by chunk: memory stays near the sample's.
 
     Examples
     --------
@@ -84,9 +98,10 @@ class KMeansSampling(_LabelFree):
         rng = context.random_state
         n = n_rows(X)
         n_clusters = min(n_samples if self.n_clusters is None else self.n_clusters, n)
-        features = as_float_array(X, dtype=np.float64, accept_sparse=True)
-        kmeans = _fit_kmeans(features, n_clusters, self.algorithm, rng)
-        labels, centers = kmeans.labels_, kmeans.cluster_centers_
+        kmeans, labels, _ = _cluster(
+            X, _sparse_or_dense, n_clusters, self.algorithm, rng
+        )
+        centers = kmeans.cluster_centers_
         # Squared distance of each sample to its own centroid, chunk by chunk.
         distance = np.empty(n)
         for start, chunk in iter_row_chunks(X):
@@ -101,10 +116,36 @@ class KMeansSampling(_LabelFree):
         return order[: min(n_samples, n)].astype(np.int64)
 
 
-def _fit_kmeans(features, n_clusters, algorithm, rng):
+def _sparse_or_dense(X):
+    return as_float_array(X, dtype=np.float64, accept_sparse=True)
+
+
+def _cluster(X, features_of, n_clusters, algorithm, rng):
+    """``(k-means, label of every row, features of all rows or None)``.
+
+    ``features_of(rows)`` embeds a block of rows. k-means is fitted on every row
+    of a pool of up to 100,000 rows (whose features are returned), else on a
+    seeded sample of 100,000; rows outside it are labeled chunk by chunk.
+    """
+    n = n_rows(X)
+    if n <= _FIT_ROWS:
+        features = features_of(materialize(X))
+        kmeans = _fit_kmeans(features, n_clusters, algorithm, n, rng)
+        return kmeans, kmeans.labels_, features
+    sample = np.sort(rng.choice(n, _FIT_ROWS, replace=False))
+    kmeans = _fit_kmeans(
+        features_of(take_rows(X, sample)), n_clusters, algorithm, n, rng
+    )
+    labels = np.empty(n, dtype=np.int64)
+    for start, chunk in iter_row_chunks(X):
+        labels[start : start + n_rows(chunk)] = kmeans.predict(features_of(chunk))
+    return kmeans, labels, None
+
+
+def _fit_kmeans(features, n_clusters, algorithm, n_pool, rng):
     """k-means (mini-batch above 10,000 rows with "auto"), seeded from ``rng``."""
     minibatch = algorithm == "minibatch" or (
-        algorithm == "auto" and features.shape[0] > _MINIBATCH_ROWS
+        algorithm == "auto" and n_pool > _MINIBATCH_ROWS
     )
     seed = draw_seed(rng)
     # sklearn.cluster and sklearn.neighbors are imported when a query needs them.
@@ -167,14 +208,28 @@ class TypiClust(_LabelFree):
         n, n_labeled = n_rows(X), context.n_labeled
         n_clusters = self.n_clusters or n_labeled + n_samples
         n_clusters = min(n_clusters, n)
-        features = _dense(embed(model, X))
-        kmeans = _fit_kmeans(features, n_clusters, self.algorithm, rng)
-        labels = kmeans.labels_
+
+        def features_of(rows):
+            return _dense(embed(model, rows))
+
+        kmeans, labels, features = _cluster(
+            X, features_of, n_clusters, self.algorithm, rng
+        )
         counts = np.bincount(labels, minlength=n_clusters)
         covered = np.zeros(n_clusters, dtype=bool)
         if n_labeled:
-            covered[kmeans.predict(_dense(embed(model, X_labeled)))] = True
-        atypical = _atypicality(features, labels, counts, self.k_neighbors)
+            covered[kmeans.predict(features_of(X_labeled))] = True
+        if features is None:  # a large pool: each cluster's rows, one at a time
+
+            def features_at(rows):
+                return features_of(take_rows(X, rows))
+
+        else:
+
+            def features_at(rows):
+                return features[rows]
+
+        atypical = _atypicality(features_at, labels, counts, self.k_neighbors)
         rank = rank_within_groups(labels, counts, np.lexsort((atypical, labels)))
         order = np.lexsort(
             (rng.random_sample(n), atypical, -counts[labels], covered[labels], rank)
@@ -182,7 +237,7 @@ class TypiClust(_LabelFree):
         return order[: min(n_samples, n)].astype(np.int64)
 
 
-def _atypicality(features, labels, counts, k_neighbors):
+def _atypicality(features_at, labels, counts, k_neighbors):
     """Mean distance of each sample to its nearest neighbours in its cluster
     (the inverse of TypiClust's typicality; a lone sample gets infinity)."""
     from sklearn.neighbors import NearestNeighbors
@@ -193,7 +248,8 @@ def _atypicality(features, labels, counts, k_neighbors):
     for cluster in np.flatnonzero(counts > 1):  # a loop over clusters, not samples
         members = order[bounds[cluster] : bounds[cluster + 1]]
         k = min(k_neighbors, members.shape[0] - 1)
-        neighbors = NearestNeighbors(n_neighbors=k + 1).fit(features[members])
-        distances, _ = neighbors.kneighbors(features[members])
+        points = features_at(members)
+        neighbors = NearestNeighbors(n_neighbors=k + 1).fit(points)
+        distances, _ = neighbors.kneighbors(points)
         atypical[members] = distances[:, 1:].mean(axis=1)  # skip the sample itself
     return atypical

@@ -258,6 +258,7 @@ class ExpectedErrorReduction(BatchStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.requires_labels = True
+        tags.reads_pool_rows = True  # reads only the candidates' and eval rows
         return tags
 
     def _select_batch(self, model, X, n_samples, context):
