@@ -18,6 +18,7 @@ _EXPORTS = {
     "BALD": "skactive.strategies",
     "BALDAcquisition": "skactive.strategies",
     "Committee": "skactive.committee",
+    "LabelingSession": "skactive.session",
     "MCDropout": "skactive.nets",
     "MLPModule": "skactive.nets",
     "NetClassifier": "skactive.nets",

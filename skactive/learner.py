@@ -362,7 +362,8 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         ----------
         X_pool : {array-like, sparse matrix, DataFrame} of shape \
                 (n_samples, n_features)
-            The unlabeled pool (sparse where the estimator accepts it).
+            The unlabeled pool (sparse where the estimator accepts it), or a
+            ``PoolRows`` view of rows of one (checked whole, never copied).
         batch_size : int or None, default=None
             How many to return; None uses the ``batch_size`` parameter. A batch
             larger than the pool returns the whole pool, ranked.
@@ -379,7 +380,11 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         batch_size = check_positive_int(
             self.batch_size if batch_size is None else batch_size, "batch_size"
         )
-        X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        if isinstance(X_pool, PoolRows):  # rows of a larger array: checked, not copied
+            base = self._validate_X(X_pool.base, reset=False, ensure_min_samples=0)
+            X_pool = PoolRows(base, X_pool.rows)
+        else:
+            X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
         # A stream of its own, seeded by the latest fit or teach: asking again
         # without teaching gives the same batch, and a failed query changes nothing.
         return self._current_strategy().select(

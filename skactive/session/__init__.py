@@ -1,0 +1,10 @@
+"""Labeling sessions: an active-learning loop whose labels survive any crash.
+
+:class:`LabelingSession` stores every label in a database (an SQLite file by
+default, PostgreSQL by URL) as it arrives, leases items to annotators, and
+resumes where it stopped.
+"""
+
+from skactive.session._session import LabelingSession
+
+__all__ = ["LabelingSession"]

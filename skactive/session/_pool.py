@@ -1,0 +1,67 @@
+"""A pool's identity: stable item ids and a fingerprint of every row.
+
+Items are named by the user's ids, or by their row positions. Each row gets a
+64-bit hash of its values (pandas' ``hash_pandas_object``, vectorised over rows),
+so that reopening a session with a pool whose rows changed, moved or went
+missing is an error that says which.
+"""
+
+import numpy as np
+
+from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows
+
+__all__ = ["describe_difference", "item_ids", "row_hashes"]
+
+
+def item_ids(X, ids):
+    """The items' ids as strings: ``ids``, or the row positions."""
+    n = n_rows(X)
+    if ids is None:
+        return np.arange(n).astype(str).astype(object)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.shape[0] != n:
+        raise ValueError(
+            f"ids must hold one id per pool row: got shape {ids.shape} for {n} rows."
+        )
+    ids = ids.astype(str).astype(object)
+    if np.unique(ids).shape[0] != n:
+        raise ValueError("ids must be unique: some pool rows share an id.")
+    return ids
+
+
+def row_hashes(X):
+    """A uint64 hash of each row's values (dtype and order of columns kept)."""
+    import pandas as pd
+
+    if hasattr(X, "iloc"):
+        return pd.util.hash_pandas_object(X, index=False).to_numpy(np.uint64)
+    parts = []
+    for _, chunk in iter_row_chunks(X):
+        dense = np.ascontiguousarray(as_float_array(chunk))
+        frame = pd.DataFrame(dense.reshape(dense.shape[0], -1))
+        parts.append(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    return np.concatenate(parts).astype(np.uint64) if parts else np.empty(0, np.uint64)
+
+
+def describe_difference(stored_ids, stored_hashes, ids, hashes):
+    """A sentence on how a pool differs from the stored one, or None if equal."""
+    if stored_ids.shape[0] != ids.shape[0]:
+        return (
+            f"the session's pool has {stored_ids.shape[0]} rows, this one "
+            f"{ids.shape[0]}"
+        )
+    if not np.array_equal(stored_ids, ids):
+        moved = np.flatnonzero(stored_ids != ids)
+        return f"the item ids differ at rows {_some(moved)}"
+    if np.array_equal(stored_hashes, hashes):
+        return None
+    changed = np.flatnonzero(stored_hashes != hashes)
+    if np.array_equal(np.sort(stored_hashes), np.sort(hashes)):
+        return f"the same rows in another order (rows {_some(changed)} moved)"
+    return f"the values of rows {_some(changed)} changed"
+
+
+def _some(positions, shown=5):
+    listed = ", ".join(str(int(p)) for p in positions[:shown])
+    more = positions.shape[0] - shown
+    return listed + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,313 @@
+"""LabelingSession: an active-learning loop whose every label is durable."""
+
+import json
+import time
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+
+from skactive._initial import initial_draw
+from skactive.session._pool import describe_difference, item_ids, row_hashes
+from skactive.session._store import Store
+from skactive.utils.inputs import PoolRows, n_rows, take_rows
+from skactive.utils.seeding import draw_seed
+
+__all__ = ["LabelingSession"]
+
+DEFAULT_URL = "sqlite:///skactive_session.db"
+
+
+def _plain(label):
+    """A label as a JSON scalar (numpy scalars become Python ones)."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    if not isinstance(label, (str, int, float, bool)):
+        raise TypeError(
+            f"label must be a string, a number or a bool, got {type(label).__name__}."
+        )
+    return label
+
+
+class LabelingSession:
+    """Label a pool with a learner choosing what comes next; every label durable.
+
+    The session keeps the bookkeeping: items handed out are leased to their
+    annotator (``lease_seconds``), labeled and leased items never come back in
+    another annotator's batch, and each ``submit``, ``skip`` and ``undo`` is one
+    committed transaction before it returns. Reopening with the same URL and
+    pool restores every label, refits the model and asks for the same next batch
+    an uninterrupted session would. The model is refitted on the labels in the
+    order they were given, after every ``refit_every`` labels.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Its ``query_strategy`` chooses the batches (a clone is fitted); its
+        ``classes``, when set, are the only labels accepted; ``initial_strategy``
+        chooses while nothing is labeled.
+    X : array-like, sparse matrix or DataFrame
+        The pool.
+    url : str, default="sqlite:///skactive_session.db"
+        SQLAlchemy URL: an SQLite file, or PostgreSQL
+        (``postgresql+psycopg://user@host/db``).
+    ids : array-like or None, default=None
+        One unique id per row; None names rows by position.
+    batch_size : int or None, default=None
+        Items per ``next_batch``; None uses the learner's ``batch_size``.
+    budget : int or None, default=None
+        Labels after which ``next_batch`` gives nothing.
+    refit_every : int, default=1
+        Labels between refits.
+    lease_seconds : float, default=600
+        How long an item handed out stays reserved for its annotator.
+    """
+
+    def __init__(
+        self,
+        learner,
+        X,
+        url=DEFAULT_URL,
+        *,
+        ids=None,
+        batch_size=None,
+        budget=None,
+        refit_every=1,
+        lease_seconds=600.0,
+    ):
+        for name, value in (("refit_every", refit_every),):
+            if not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if not lease_seconds > 0:
+            raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}.")
+        self.learner, self.X, self.url = learner, X, url
+        self.batch_size = batch_size or getattr(learner, "batch_size", 10)
+        self.budget, self.refit_every = budget, int(refit_every)
+        self.lease_seconds = float(lease_seconds)
+        ids, hashes = item_ids(X, ids), row_hashes(X)
+        self._store = Store(url)
+        if self._store.exists():
+            _, stored_ids, stored_hashes = self._store.load()
+            difference = describe_difference(stored_ids, stored_hashes, ids, hashes)
+            if difference is not None:
+                self._store.close()
+                raise ValueError(
+                    f"The session at {url} was created for another pool: "
+                    f"{difference}. Open it with the pool it was created with, or "
+                    "use a new URL for this pool."
+                )
+        else:
+            self._store.create(ids, hashes, {"n_items": int(ids.shape[0])})
+        self.ids = ids
+        self._position = {item: p for p, item in enumerate(ids.tolist())}
+        self._labels = {}  # item -> active label events, oldest first
+        self._skipped = {}  # annotator -> items skipped
+        self._closed = False
+        self._fitted_on, self.learner_ = None, None
+        self._last_event = 0
+        for event in self._store.events():
+            self._apply(event)
+        self._refit()
+
+    # -- state ----------------------------------------------------------------------
+
+    def _sync(self, connection):
+        """Apply what other processes committed since this one last looked."""
+        events = self._store.events(connection, after=self._last_event)
+        for event in events:
+            self._apply(event)
+        return bool(events)
+
+    def _apply(self, event):
+        self._last_event = max(self._last_event, event["event"])
+        item, kind = event["item_id"], event["kind"]
+        if kind == "label":
+            entry = (event["event"], json.loads(event["label"]), event["annotator"])
+            self._labels.setdefault(item, []).append(entry)
+        elif kind == "undo":
+            stack = self._labels.get(item, [])
+            stack[:] = [e for e in stack if e[0] != event["undoes"]]
+            if not stack:
+                self._labels.pop(item, None)
+        else:
+            self._skipped.setdefault(event["annotator"], set()).add(item)
+        self._last_activity = event["created_at"]
+
+    def _labeled(self):
+        """``(positions, labels)`` of the labeled items, in the order labeled."""
+        items = sorted(self._labels, key=lambda item: self._labels[item][-1][0])
+        positions = np.array([self._position[i] for i in items], dtype=np.int64)
+        return positions, [self._labels[i][-1][1] for i in items]
+
+    def _refit(self):
+        """Fit a clone on the first multiple of ``refit_every`` labels."""
+        positions, labels = self._labeled()
+        n_fit = positions.shape[0] - positions.shape[0] % self.refit_every
+        key = tuple(positions[:n_fit].tolist()), tuple(labels[:n_fit])
+        if key == self._fitted_on:
+            return
+        self._fitted_on = key
+        if n_fit == 0:
+            self.learner_ = None
+            return
+        learner = clone(self.learner).set_params(budget=None)
+        X_labeled = take_rows(self.X, positions[:n_fit])
+        self.learner_ = learner.fit(X_labeled, np.asarray(labels[:n_fit]))
+
+    def _check_open(self):
+        if self._closed:
+            raise ValueError("This LabelingSession is closed; open a new one.")
+
+    def _check_item(self, item_id):
+        item_id = str(item_id)
+        if item_id not in self._position:
+            raise ValueError(
+                f"Unknown item id {item_id!r}: ids come from next_batch (or the ids "
+                "the session was created with)."
+            )
+        return item_id
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def next_batch(self, annotator="default", n=None):
+        """Ids of the next items for ``annotator`` to label, leased to them.
+
+        Items already leased to this annotator come first (a reload shows the
+        same items); the rest are chosen by the learner among the items nobody
+        has labeled, leased or (this annotator) skipped.
+        """
+        self._check_open()
+        n = self.batch_size if n is None else int(n)
+        now = time.time()
+        with self._store.transaction() as connection:
+            if self._sync(connection):
+                self._refit()
+            if self.budget is not None:
+                n = min(n, max(self.budget - len(self._labels), 0))
+            leases = self._store.active_leases(connection, now)
+            mine = [i for i, who in leases.items() if who == annotator]
+            mine = [i for i in mine if i not in self._labels][:n]
+            wanted = n - len(mine)
+            chosen = self._choose(annotator, leases, wanted) if wanted > 0 else []
+            self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
+        return mine + chosen
+
+    def _choose(self, annotator, leases, n):
+        taken = set(self._labels) | set(leases) | self._skipped.get(annotator, set())
+        is_free = np.ones(self.ids.shape[0], dtype=bool)
+        is_free[[self._position[item] for item in taken]] = False
+        free = np.flatnonzero(is_free)
+        if free.shape[0] == 0:
+            return []
+        pool = PoolRows(self.X, free)
+        n = min(n, free.shape[0])
+        if self.learner_ is None:
+            rng = np.random.RandomState(draw_seed(self.learner.random_state))
+            initial = getattr(self.learner, "initial_strategy", "random")
+            initial = "random" if initial == "stratified" else initial
+            picked = initial_draw(initial, pool, None, n, rng)
+        else:
+            picked = self.learner_.query(pool, n)
+        return [self.ids[p] for p in free[np.asarray(picked, dtype=np.int64)]]
+
+    def submit(self, item_id, label, annotator="default"):
+        """Record ``label`` for ``item_id``; returns once it is committed."""
+        self._check_open()
+        item_id, label = self._check_item(item_id), _plain(label)
+        classes = getattr(self.learner, "classes", None)
+        if classes is not None and label not in set(np.asarray(classes).tolist()):
+            raise ValueError(
+                f"label {label!r} is not one of the session's classes "
+                f"{list(np.asarray(classes).tolist())}."
+            )
+        with self._store.transaction() as connection:
+            self._sync(connection)
+            leases = self._store.active_leases(connection, time.time())
+            holder = leases.get(item_id, annotator)
+            if holder != annotator:
+                raise ValueError(
+                    f"Item {item_id!r} is leased to {holder!r} until its lease "
+                    "expires; label the items next_batch gave you."
+                )
+            event = self._store.append(
+                connection, item_id, "label", annotator, label=label
+            )
+            self._store.release(connection, item_id)
+        self._apply(event)
+        self._refit()
+
+    def skip(self, item_id, annotator="default"):
+        """Give an item back: it is not offered to ``annotator`` again."""
+        self._check_open()
+        item_id = self._check_item(item_id)
+        with self._store.transaction() as connection:
+            self._sync(connection)
+            record = self._store.append(connection, item_id, "skip", annotator)
+            self._store.release(connection, item_id)
+        self._apply(record)
+
+    def undo(self, annotator="default"):
+        """Take back ``annotator``'s latest label; returns its item id (or None)."""
+        self._check_open()
+        with self._store.transaction() as connection:
+            self._sync(connection)
+        own = [
+            (entry[0], item)
+            for item, stack in self._labels.items()
+            for entry in stack
+            if entry[2] == annotator
+        ]
+        if not own:
+            return None
+        event, item_id = max(own)
+        with self._store.transaction() as connection:
+            record = self._store.append(
+                connection, item_id, "undo", annotator, undoes=event
+            )
+        self._apply(record)
+        self._refit()
+        return item_id
+
+    # -- reading ----------------------------------------------------------------------
+
+    def labels(self):
+        """The current labels as a DataFrame: item_id, label, annotator, order."""
+        import pandas as pd
+
+        items = sorted(self._labels, key=lambda item: self._labels[item][-1][0])
+        return pd.DataFrame(
+            {
+                "item_id": items,
+                "label": [self._labels[i][-1][1] for i in items],
+                "annotator": [self._labels[i][-1][2] for i in items],
+            }
+        )
+
+    def progress(self):
+        """Counts: items, labeled, leased, skipped, per annotator; the budget."""
+        with self._store.engine.connect() as connection:
+            leases = self._store.active_leases(connection, time.time())
+            connection.rollback()  # reading only
+        per_annotator = {}
+        for stack in self._labels.values():
+            per_annotator[stack[-1][2]] = per_annotator.get(stack[-1][2], 0) + 1
+        return {
+            "n_items": n_rows(self.X),
+            "n_labeled": len(self._labels),
+            "n_leased": len(leases),
+            "n_skipped": len(set().union(*self._skipped.values())),
+            "budget": self.budget,
+            "annotators": per_annotator,
+            "last_activity": getattr(self, "_last_activity", None),
+        }
+
+    def close(self):
+        """Release the database connections; the labels stay in the database."""
+        self._closed = True
+        self._store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,322 @@
+"""LabelingSession on a real database: SQLite and PostgreSQL, the same tests.
+
+PostgreSQL is reached at $SKACTIVE_TEST_POSTGRES_URL (``.ci/run`` starts a local
+server and sets it); without it, the local socket of a default Debian install.
+The tests fail, never skip, when it cannot be reached.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from skactive import ActiveLearner
+from skactive.session import LabelingSession
+from skactive.session._store import EVENTS, LEASES
+
+POSTGRES_URL = os.environ.get(
+    "SKACTIVE_TEST_POSTGRES_URL",
+    "postgresql+psycopg:///skactive_test?host=/var/run/postgresql",
+)
+
+
+def _reset_postgres():
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as connection:
+            for table in ("events", "leases", "items", "meta"):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS skactive_{table}")
+    except sa.exc.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({error.orig}). Start it "
+            "(as root: pg_ctlcluster 15 main start; su postgres -c 'createuser -s "
+            "root'; su postgres -c 'createdb skactive_test') or set "
+            "SKACTIVE_TEST_POSTGRES_URL."
+        )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'session.db'}"
+    _reset_postgres()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def iris():
+    return load_iris(return_X_y=True)
+
+
+def _learner(**params):
+    return ActiveLearner(
+        LogisticRegression(max_iter=500), batch_size=4, random_state=0, **params
+    )
+
+
+def _events(url):
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.execute(sa.select(EVENTS))]
+    engine.dispose()
+    return rows
+
+
+def _label_batches(session, y, n_batches, annotator="ann"):
+    for _ in range(n_batches):
+        for item in session.next_batch(annotator):
+            session.submit(item, int(y[int(item)]), annotator)
+
+
+def test_labeled_and_leased_items_never_come_back(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url) as session:
+        seen = []
+        for _ in range(5):
+            batch = session.next_batch("a")
+            assert len(batch) == 4 and not set(batch) & set(seen)
+            seen += batch
+            for item in batch:
+                session.submit(item, int(y[int(item)]), "a")
+        other = session.next_batch("b")
+        mine = session.next_batch("a")  # b's lease keeps its items from a
+        assert not set(other) & set(mine) and not set(other) & set(seen)
+        progress = session.progress()
+        assert progress["n_labeled"] == 20 and progress["n_leased"] == 8
+        assert progress["annotators"] == {"a": 20}
+        labels = session.labels()
+        assert list(labels["item_id"]) == seen
+        np.testing.assert_array_equal(labels["label"], y[[int(i) for i in seen]])
+        assert set(session.learner_.classes_) == set(labels["label"])
+
+
+def test_submit_returns_after_its_label_is_committed(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url) as session:
+        item = session.next_batch("a")[0]
+        session.submit(item, int(y[int(item)]), "a")
+        # Another connection, as another process would see it.
+        assert [(e["item_id"], e["kind"], e["annotator"]) for e in _events(url)] == [
+            (item, "label", "a")
+        ]
+
+
+def test_a_reopened_session_asks_what_an_uninterrupted_one_would(url, iris, tmp_path):
+    X, y = iris
+    straight_url = f"sqlite:///{tmp_path / 'straight.db'}"
+    with LabelingSession(_learner(), X, straight_url) as straight:
+        _label_batches(straight, y, 3)
+        half = straight.next_batch("ann")
+        straight.submit(half[0], int(y[int(half[0])]), "ann")
+        expected = straight.next_batch("ann")
+    for _ in range(3):
+        with LabelingSession(_learner(), X, url) as session:
+            _label_batches(session, y, 1)
+    with LabelingSession(_learner(), X, url) as session:
+        half = session.next_batch("ann")
+        session.submit(half[0], int(y[int(half[0])]), "ann")
+    with LabelingSession(_learner(), X, url) as session:
+        assert session.progress()["n_labeled"] == 13
+        assert session.next_batch("ann") == expected
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda X: X[:-1], "has 150 rows, this one 149"),
+        (lambda X: X[::-1], "another order"),
+        (lambda X: np.where(np.arange(150)[:, None] == 7, X + 1, X), "rows 7 changed"),
+    ],
+)
+def test_reopening_with_another_pool_says_what_differs(url, iris, change, message):
+    X, _ = iris
+    LabelingSession(_learner(), X, url).close()
+    with pytest.raises(ValueError, match=message):
+        LabelingSession(_learner(), change(X), url)
+    with pytest.raises(ValueError, match="item ids differ at rows 0"):
+        LabelingSession(_learner(), X, url, ids=[f"x{i}" for i in range(150)])
+
+
+def test_bad_input_is_refused_and_changes_nothing(url, iris):
+    X, y = iris
+    session = LabelingSession(_learner(classes=[0, 1, 2]), X, url)
+    item = session.next_batch("a")[0]
+    with pytest.raises(ValueError, match="Unknown item id '999'"):
+        session.submit("999", 0, "a")
+    with pytest.raises(ValueError, match="not one of the session's classes"):
+        session.submit(item, 7, "a")
+    with pytest.raises(TypeError, match="label must be a string"):
+        session.submit(item, [0], "a")
+    with pytest.raises(ValueError, match="leased to 'a'"):
+        session.submit(item, 0, "b")
+    assert _events(url) == []
+    session.submit(item, np.int64(y[int(item)]), "a")  # numpy scalars are fine
+    session.close()
+    with pytest.raises(ValueError, match="closed"):
+        session.next_batch("a")
+    with pytest.raises(ValueError, match="refit_every"):
+        LabelingSession(_learner(), X, url, refit_every=0)
+    assert len(_events(url)) == 1
+
+
+def test_leases_expire_back_into_the_queue(url, iris):
+    X, _ = iris
+    with LabelingSession(_learner(), X, url, lease_seconds=0.3) as session:
+        first = session.next_batch("a")
+        assert not set(first) & set(session.next_batch("b"))
+        assert session.next_batch("a") == first  # a reload shows the same items
+        time.sleep(0.4)
+        assert set(first) <= set(session.next_batch("b", n=150))
+
+
+def test_undo_and_skip_append_and_return_the_item(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url) as session:
+        batch = session.next_batch("a")
+        for item in batch[:3]:
+            session.submit(item, int(y[int(item)]), "a")
+        assert session.undo("a") == batch[2]
+        assert session.undo("b") is None  # b labeled nothing
+        session.skip(batch[3], "a")
+        assert session.progress()["n_labeled"] == 2
+        assert [e["kind"] for e in _events(url)] == ["label"] * 3 + ["undo", "skip"]
+        later = session.next_batch("a", n=150)
+        assert batch[2] in later and batch[3] not in later  # skipped: not for a
+        assert batch[3] in session.next_batch("b", n=150)
+        assert list(session.labels()["item_id"]) == batch[:2]
+    with LabelingSession(_learner(), X, url) as reopened:  # replayed the same way
+        assert list(reopened.labels()["item_id"]) == batch[:2]
+
+
+def test_the_model_is_refitted_every_refit_every_labels(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url, refit_every=3) as session:
+        _label_batches(session, y, 2)  # 8 labels: fitted on the first 6
+        assert session.learner_.X_labeled_.shape == (6, 4)
+        batch = session.next_batch("ann")
+        session.submit(batch[0], int(y[int(batch[0])]), "ann")
+        assert session.learner_.X_labeled_.shape == (9, 4)
+
+
+def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
+    """A scripted annotator is killed at random points; after each kill the
+    session reopens with every label whose submit returned, once each."""
+    X, y = iris
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    script = tmp_path / "annotator.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            import numpy as np
+            from sklearn.linear_model import LogisticRegression
+            from skactive import ActiveLearner
+            from skactive.session import LabelingSession
+            X = np.load({str(tmp_path / "X.npy")!r})
+            y = np.load({str(tmp_path / "y.npy")!r})
+            learner = ActiveLearner(LogisticRegression(max_iter=500), batch_size=4,
+                                    random_state=0)
+            session = LabelingSession(learner, X, {url!r}, lease_seconds=0.5)
+            print("ready", flush=True)
+            while True:
+                batch = session.next_batch("bot")
+                if not batch:
+                    break
+                for item in batch:
+                    session.submit(item, int(y[int(item)]), "bot")
+                    print(item, flush=True)
+            """
+        )
+    )
+    rng = np.random.RandomState(0)
+    confirmed = []
+    for _ in range(8):
+        child = subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGKILL)
+        out, _ = child.communicate()
+        confirmed += out.split()
+        events = _events(url)
+        labeled = [e["item_id"] for e in events if e["kind"] == "label"]
+        assert set(confirmed) <= set(labeled)  # every returned submit is there
+        assert len(labeled) == len(set(labeled))  # none twice
+        assert {e["annotator"] for e in events} <= {"bot"}
+        for event in events:
+            assert int(event["label"]) == y[int(event["item_id"])]
+    time.sleep(0.6)  # the dead annotator's leases expire back into the queue
+    with LabelingSession(_learner(), X, url) as session:
+        assert session.progress()["n_leased"] == 0
+        assert session.progress()["n_labeled"] == len(labeled)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        active = sa.select(sa.func.count()).where(LEASES.c.expires_at > time.time())
+        assert connection.execute(active.select_from(LEASES)).scalar() == 0
+    engine.dispose()
+
+
+def test_four_annotators_at_once_never_share_an_item(url, iris, tmp_path):
+    X, y = iris
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    script = tmp_path / "annotator.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            import numpy as np
+            from sklearn.linear_model import LogisticRegression
+            from skactive import ActiveLearner, LabelingSession
+            X = np.load({str(tmp_path / "X.npy")!r})
+            y = np.load({str(tmp_path / "y.npy")!r})
+            name = sys.argv[1]
+            learner = ActiveLearner(LogisticRegression(max_iter=500), batch_size=4,
+                                    random_state=0)
+            session = LabelingSession(learner, X, {url!r}, budget=80, refit_every=5)
+            while batch := session.next_batch(name):
+                for item in batch:
+                    session.submit(item, int(y[int(item)]), name)
+                    print(item, flush=True)
+            """
+        )
+    )
+    LabelingSession(_learner(), X, url).close()  # created once, opened by all
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(script), f"ann{k}"], stdout=subprocess.PIPE, text=True
+        )
+        for k in range(4)
+    ]
+    outputs = [child.communicate(timeout=300)[0].split() for child in children]
+    assert [child.returncode for child in children] == [0] * 4
+    confirmed = [item for out in outputs for item in out]
+    assert len(confirmed) == len(set(confirmed))  # no item labeled twice
+    events = _events(url)
+    assert sorted(e["item_id"] for e in events) == sorted(confirmed)
+    by_annotator = {e["item_id"]: e["annotator"] for e in events}
+    for k, out in enumerate(outputs):
+        assert all(by_annotator[item] == f"ann{k}" for item in out)
+    assert 80 <= len(confirmed) < 80 + 4 * 4  # the budget, give or take batches
+
+
+def test_a_missing_sqlalchemy_says_which_extra_to_install():
+    code = (
+        "import sys; sys.modules['sqlalchemy'] = None\n"
+        "from skactive import LabelingSession"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "pip install 'skactive[session]'" in out.stderr
