@@ -37,7 +37,7 @@ from skactive.strategies import (
     validate_strategy,
 )
 from skactive.utils._compat import validate_data
-from skactive.utils.inputs import n_rows, take_rows
+from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
 
 __all__ = [
@@ -146,6 +146,13 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             ensure_all_finite=False,  # NaN is the estimator's call
             ensure_min_samples=ensure_min_samples,
         )
+
+    def _validate_pool(self, X_pool):
+        """A pool to query or check; a PoolRows is checked whole, never copied."""
+        if isinstance(X_pool, PoolRows):
+            base = self._validate_X(X_pool.base, reset=False, ensure_min_samples=0)
+            return PoolRows(base, X_pool.rows)
+        return self._validate_X(X_pool, reset=False, ensure_min_samples=0)
 
     def _validate_X_y(self, X, y, reset):
         if y is None:

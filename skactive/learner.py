@@ -380,11 +380,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         batch_size = check_positive_int(
             self.batch_size if batch_size is None else batch_size, "batch_size"
         )
-        if isinstance(X_pool, PoolRows):  # rows of a larger array: checked, not copied
-            base = self._validate_X(X_pool.base, reset=False, ensure_min_samples=0)
-            X_pool = PoolRows(base, X_pool.rows)
-        else:
-            X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        X_pool = self._validate_pool(X_pool)
         # A stream of its own, seeded by the latest fit or teach: asking again
         # without teaching gives the same batch, and a failed query changes nothing.
         return self._current_strategy().select(
@@ -489,5 +485,5 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         if self._stop_checked_round == len(self.history_):
             return self.stop_reason_ is not None
         if X_pool is not None:
-            X_pool = self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+            X_pool = self._validate_pool(X_pool)
         return self._check_stopping(X_pool)

@@ -320,3 +320,68 @@ def test_a_missing_sqlalchemy_says_which_extra_to_install():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 1
     assert "pip install 'skactive[session]'" in out.stderr
+
+
+class _BlockingLogistic(LogisticRegression):
+    """A logistic regression whose fit waits for the test to release it."""
+
+    release = None  # a threading.Event, set by the test
+
+    def fit(self, X, y, sample_weight=None):
+        if not type(self).release.wait(timeout=30):
+            raise RuntimeError("the test never released the fit")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_a_background_refit_never_makes_the_annotator_wait(url, iris):
+    import threading
+
+    X, y = iris
+    _BlockingLogistic.release = threading.Event()
+    learner = ActiveLearner(
+        _BlockingLogistic(max_iter=500), batch_size=4, random_state=0
+    )
+    with LabelingSession(learner, X, url, background_refit=True) as session:
+        first = session.next_batch("a")
+        for item in first:  # each submit returns while the fit is blocked
+            session.submit(item, int(y[int(item)]), "a")
+        assert session.learner_ is None  # no fit has finished yet
+        second = session.next_batch("a")  # served meanwhile (initial strategy)
+        assert len(second) == 4 and not set(second) & set(first)
+        _BlockingLogistic.release.set()
+        session.wait()
+        assert session.learner_.X_labeled_.shape == (4, 4)
+
+
+def test_a_failed_background_refit_warns_and_wait_raises(url, iris):
+    X, _ = iris
+
+    class Failing(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            raise ArithmeticError("no luck")
+
+    learner = ActiveLearner(Failing(), batch_size=2, random_state=0)
+    with LabelingSession(learner, X, url, background_refit=True) as session:
+        item = session.next_batch("a")[0]
+        with pytest.warns(RuntimeWarning, match="background refit failed"):
+            session.submit(item, 0, "a")
+            session._refit_thread.join()
+        with pytest.raises(ArithmeticError, match="no luck"):
+            session.wait()
+        assert session.learner_ is None and len(_events(url)) == 1  # label kept
+
+
+def test_should_stop_follows_the_budget_and_the_learners_criteria(url, iris):
+    from skactive.stopping import MaxLabels
+
+    X, y = iris
+    with LabelingSession(_learner(), X, url, budget=8) as session:
+        _label_batches(session, y, 1)
+        assert not session.should_stop()
+        _label_batches(session, y, 1)
+        assert session.should_stop() and session.next_batch("ann") == []
+    # Reopened with criteria and no budget: MaxLabels(10) decides.
+    with LabelingSession(_learner(stopping=[MaxLabels(10)]), X, url) as session:
+        assert not session.should_stop()
+        _label_batches(session, y, 1)
+        assert session.should_stop()

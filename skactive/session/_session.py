@@ -1,7 +1,9 @@
 """LabelingSession: an active-learning loop whose every label is durable."""
 
 import json
+import threading
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -61,6 +63,10 @@ class LabelingSession:
         Labels between refits.
     lease_seconds : float, default=600
         How long an item handed out stays reserved for its annotator.
+    background_refit : bool, default=False
+        Refit in a background thread; batches come from the latest model that
+        finished meanwhile, so the annotator never waits for a fit (the batches
+        then depend on timing; :meth:`wait` joins the running fit).
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class LabelingSession:
         budget=None,
         refit_every=1,
         lease_seconds=600.0,
+        background_refit=False,
     ):
         for name, value in (("refit_every", refit_every),):
             if not isinstance(value, Integral) or value < 1:
@@ -84,6 +91,10 @@ class LabelingSession:
         self.batch_size = batch_size or getattr(learner, "batch_size", 10)
         self.budget, self.refit_every = budget, int(refit_every)
         self.lease_seconds = float(lease_seconds)
+        self.background_refit = bool(background_refit)
+        self._model_lock = threading.Lock()
+        self._generation = self._fitted_generation = 0
+        self._refit_thread, self._refit_error = None, None
         ids, hashes = item_ids(X, ids), row_hashes(X)
         self._store = Store(url)
         if self._store.exists():
@@ -147,12 +158,45 @@ class LabelingSession:
         if key == self._fitted_on:
             return
         self._fitted_on = key
-        if n_fit == 0:
-            self.learner_ = None
+        self._generation += 1
+        args = (self._generation, positions[:n_fit], labels[:n_fit])
+        if not self.background_refit or n_fit == 0:
+            self._fit(*args)
             return
-        learner = clone(self.learner).set_params(budget=None)
-        X_labeled = take_rows(self.X, positions[:n_fit])
-        self.learner_ = learner.fit(X_labeled, np.asarray(labels[:n_fit]))
+        self._refit_thread = threading.Thread(target=self._fit, args=args, daemon=True)
+        self._refit_thread.start()
+
+    def _fit(self, generation, positions, labels):
+        """Fit on the given labels; the newest finished fit serves the queries."""
+        learner = None
+        if positions.shape[0]:
+            learner = clone(self.learner).set_params(budget=None)
+            try:
+                learner.fit(take_rows(self.X, positions), np.asarray(labels))
+            except Exception as error:
+                if not self.background_refit:
+                    raise
+                self._refit_error = error
+                warnings.warn(
+                    f"A background refit failed ({error!r}); batches come from "
+                    "the previous model.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                return
+        with self._model_lock:
+            if generation > self._fitted_generation:
+                self._fitted_generation, self.learner_ = generation, learner
+
+    def wait(self):
+        """Wait for a background refit to finish (re-raising its error)."""
+        thread = self._refit_thread
+        if thread is not None:
+            thread.join()
+        error, self._refit_error = self._refit_error, None
+        if error is not None:
+            raise error
+        return self
 
     def _check_open(self):
         if self._closed:
@@ -201,13 +245,15 @@ class LabelingSession:
             return []
         pool = PoolRows(self.X, free)
         n = min(n, free.shape[0])
-        if self.learner_ is None:
+        with self._model_lock:
+            learner = self.learner_
+        if learner is None:
             rng = np.random.RandomState(draw_seed(self.learner.random_state))
             initial = getattr(self.learner, "initial_strategy", "random")
             initial = "random" if initial == "stratified" else initial
             picked = initial_draw(initial, pool, None, n, rng)
         else:
-            picked = self.learner_.query(pool, n)
+            picked = learner.query(pool, n)
         return [self.ids[p] for p in free[np.asarray(picked, dtype=np.int64)]]
 
     def submit(self, item_id, label, annotator="default"):
@@ -267,6 +313,20 @@ class LabelingSession:
         self._apply(record)
         self._refit()
         return item_id
+
+    def should_stop(self):
+        """True at the budget, or when the learner's stopping criteria say so
+        (those that read the pool get the unlabeled items)."""
+        self._check_open()
+        if self.budget is not None and len(self._labels) >= self.budget:
+            return True
+        with self._model_lock:
+            learner = self.learner_
+        if learner is None or not getattr(learner, "stopping", None):
+            return False
+        unlabeled = np.ones(self.ids.shape[0], dtype=bool)
+        unlabeled[[self._position[item] for item in self._labels]] = False
+        return bool(learner.should_stop(PoolRows(self.X, np.flatnonzero(unlabeled))))
 
     # -- reading ----------------------------------------------------------------------
 
