@@ -126,12 +126,45 @@ def _positive_int(text):
     return value
 
 
+def _session_info(args):
+    """Print what a session's database holds."""
+    from datetime import UTC, datetime
+
+    from skactive.session import session_info
+
+    info = session_info(args.url)
+    last = info["last_activity"]
+    when = "never" if last is None else datetime.fromtimestamp(last, UTC)
+    print(f"session at {args.url} (schema {info['schema_version']})")
+    print(
+        f"items: {info['n_items']}, labeled: {info['n_labeled']}, skipped: "
+        f"{info['n_skipped']}, leased now: {info['n_leased']}, events: "
+        f"{info['n_events']}"
+    )
+    for name, count in sorted(info["annotators"].items()):
+        print(f"  {name}: {count} labels")
+    print("agreement: no item has two labels (overlap is not enabled)")
+    print(f"last activity: {when}")
+
+
+def _add_session_parser(commands):
+    session_parser = commands.add_parser(
+        "session", help="inspect a labeling session's database"
+    )
+    actions = session_parser.add_subparsers(dest="action", required=True)
+    info = actions.add_parser(
+        "info", help="counts, annotators and the last activity of a session"
+    )
+    info.add_argument("url", help="the session's SQLAlchemy URL (sqlite:///file.db)")
+
+
 def main(argv=None):
     """Entry point of ``python -m skactive``."""
     from skactive._demo import DATASETS, ESTIMATORS
 
     parser = argparse.ArgumentParser(prog="python -m skactive")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_session_parser(commands)
     demo_parser = commands.add_parser(
         "demo",
         help="learning curves of random, entropy, margin and least confidence",
@@ -176,6 +209,12 @@ def main(argv=None):
         "--out", default=".", help="directory for the learning-curve PNG"
     )
     args = parser.parse_args(argv)
+    if args.command == "session":
+        try:
+            _session_info(args)
+        except (ValueError, ImportError) as error:
+            parser.error(str(error))
+        return 0
     with warnings.catch_warnings():
         # A class seen once or twice makes lbfgs stop early; that is the point
         # of a small labeled set, not something to alarm the reader with.

@@ -385,3 +385,71 @@ def test_should_stop_follows_the_budget_and_the_learners_criteria(url, iris):
         assert not session.should_stop()
         _label_batches(session, y, 1)
         assert session.should_stop()
+
+
+def test_export_import_and_the_fitted_learner(url, iris, tmp_path):
+    X, y = iris
+    known = {"3": int(y[3]), "77": int(y[77])}
+    with pytest.raises(ValueError, match="not one of the session's classes"):
+        LabelingSession(_learner(classes=[0, 1, 2]), X, url, initial_labels={"3": 9})
+    with pytest.raises(TypeError, match="initial_labels must be a dict"):
+        LabelingSession(_learner(), X, url, initial_labels=[("3", 0)])
+    with LabelingSession(_learner(), X, url, initial_labels=known) as session:
+        assert session.labels().to_dict("list") == {
+            "item_id": ["3", "77"],
+            "label": [known["3"], known["77"]],
+            "annotator": ["import", "import"],
+        }
+        _label_batches(session, y, 1)
+        path = session.export(tmp_path / "labels.csv")
+        import pandas as pd
+
+        written = pd.read_csv(path, dtype={"item_id": str})
+        assert written.shape == (6, 3)
+        assert list(written["item_id"][:2]) == ["3", "77"]
+        with pytest.raises(ValueError, match=r"\.csv or \.parquet"):
+            session.export(tmp_path / "labels.txt")
+        fitted = session.fitted_learner()
+        assert fitted.X_labeled_.shape == (6, 4)
+    with LabelingSession(_learner(), X, url, initial_labels={"5": 0}) as again:
+        assert again.progress()["n_labeled"] == 6  # imported at creation only
+
+
+def test_session_info_and_its_command(url, iris, tmp_path, capsys):
+    from skactive.__main__ import main
+    from skactive.session import session_info
+
+    X, y = iris
+    with LabelingSession(_learner(), X, url) as session:
+        _label_batches(session, y, 2, annotator="ana")
+        session.skip(session.next_batch("bo")[0], "bo")
+    info = session_info(url)
+    assert info["n_items"] == 150 and info["n_labeled"] == 8
+    assert info["annotators"] == {"ana": 8} and info["n_skipped"] == 1
+    assert info["n_leased"] == 3 and info["n_events"] == 9
+    assert main(["session", "info", url]) == 0
+    out = capsys.readouterr().out
+    assert "items: 150, labeled: 8, skipped: 1, leased now: 3" in out
+    assert "ana: 8 labels" in out
+    missing = tmp_path / "none.db"
+    with pytest.raises(SystemExit):
+        main(["session", "info", f"sqlite:///{missing}"])
+    assert "no such file" in capsys.readouterr().err and not missing.exists()
+
+
+def test_a_read_only_database_refuses_and_changes_nothing(iris, tmp_path):
+    X, y = iris
+    path = tmp_path / "session.db"
+    with LabelingSession(_learner(), X, f"sqlite:///{path}") as session:
+        item = session.next_batch("a")[0]
+        session.submit(item, int(y[int(item)]), "a")
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    session = LabelingSession(_learner(), X, read_only)
+    assert session.progress()["n_labeled"] == 1  # reading works
+    with pytest.raises(RuntimeError, match="refused the change"):
+        session.submit("10", int(y[10]), "a")
+    with pytest.raises(RuntimeError, match="refused the change"):
+        session.next_batch("a")
+    assert session.progress()["n_labeled"] == 1 and len(session.labels()) == 1
+    session.close()
+    assert len(_events(f"sqlite:///{path}")) == 1

@@ -5,6 +5,7 @@ default, PostgreSQL by URL) as it arrives, leases items to annotators, and
 resumes where it stopped.
 """
 
+from skactive.session._info import session_info
 from skactive.session._session import LabelingSession
 
-__all__ = ["LabelingSession"]
+__all__ = ["LabelingSession", "session_info"]

@@ -1,6 +1,5 @@
 """LabelingSession: an active-learning loop whose every label is durable."""
 
-import json
 import threading
 import time
 import warnings
@@ -11,6 +10,7 @@ from sklearn.base import clone
 
 from skactive._initial import initial_draw
 from skactive.session._pool import describe_difference, item_ids, row_hashes
+from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -63,6 +63,9 @@ class LabelingSession:
         Labels between refits.
     lease_seconds : float, default=600
         How long an item handed out stays reserved for its annotator.
+    initial_labels : dict or None, default=None
+        ``{item_id: label}`` already known, recorded (annotator ``"import"``)
+        when the session is created; ignored when it is reopened.
     background_refit : bool, default=False
         Refit in a background thread; batches come from the latest model that
         finished meanwhile, so the annotator never waits for a fit (the batches
@@ -81,6 +84,7 @@ class LabelingSession:
         refit_every=1,
         lease_seconds=600.0,
         background_refit=False,
+        initial_labels=None,
     ):
         for name, value in (("refit_every", refit_every),):
             if not isinstance(value, Integral) or value < 1:
@@ -95,60 +99,55 @@ class LabelingSession:
         self._model_lock = threading.Lock()
         self._generation = self._fitted_generation = 0
         self._refit_thread, self._refit_error = None, None
-        ids, hashes = item_ids(X, ids), row_hashes(X)
+        self.ids = item_ids(X, ids)
+        self._position = {item: p for p, item in enumerate(self.ids.tolist())}
+        if initial_labels is not None:
+            initial_labels = self._checked_labels(initial_labels)
         self._store = Store(url)
-        if self._store.exists():
-            _, stored_ids, stored_hashes = self._store.load()
-            difference = describe_difference(stored_ids, stored_hashes, ids, hashes)
-            if difference is not None:
-                self._store.close()
-                raise ValueError(
-                    f"The session at {url} was created for another pool: "
-                    f"{difference}. Open it with the pool it was created with, or "
-                    "use a new URL for this pool."
-                )
-        else:
-            self._store.create(ids, hashes, {"n_items": int(ids.shape[0])})
-        self.ids = ids
-        self._position = {item: p for p, item in enumerate(ids.tolist())}
-        self._labels = {}  # item -> active label events, oldest first
-        self._skipped = {}  # annotator -> items skipped
+        try:
+            self._open_store(row_hashes(X), initial_labels)
+        except BaseException:
+            self._store.close()
+            raise
+        self._state = LabelState()
         self._closed = False
         self._fitted_on, self.learner_ = None, None
-        self._last_event = 0
         for event in self._store.events():
             self._apply(event)
         self._refit()
+
+    def _open_store(self, hashes, initial_labels):
+        """Create the session's tables, or check that they hold this pool."""
+        if not self._store.exists():
+            config = {"n_items": int(self.ids.shape[0])}
+            self._store.create(self.ids, hashes, config, initial_labels or {})
+            return
+        _, stored_ids, stored_hashes = self._store.load()
+        difference = describe_difference(stored_ids, stored_hashes, self.ids, hashes)
+        if difference is not None:
+            raise ValueError(
+                f"The session at {self.url} was created for another pool: "
+                f"{difference}. Open it with the pool it was created with, or use "
+                "a new URL for this pool."
+            )
 
     # -- state ----------------------------------------------------------------------
 
     def _sync(self, connection):
         """Apply what other processes committed since this one last looked."""
-        events = self._store.events(connection, after=self._last_event)
+        events = self._store.events(connection, after=self._state.last_event)
         for event in events:
             self._apply(event)
         return bool(events)
 
     def _apply(self, event):
-        self._last_event = max(self._last_event, event["event"])
-        item, kind = event["item_id"], event["kind"]
-        if kind == "label":
-            entry = (event["event"], json.loads(event["label"]), event["annotator"])
-            self._labels.setdefault(item, []).append(entry)
-        elif kind == "undo":
-            stack = self._labels.get(item, [])
-            stack[:] = [e for e in stack if e[0] != event["undoes"]]
-            if not stack:
-                self._labels.pop(item, None)
-        else:
-            self._skipped.setdefault(event["annotator"], set()).add(item)
-        self._last_activity = event["created_at"]
+        self._state.apply(event)
 
     def _labeled(self):
         """``(positions, labels)`` of the labeled items, in the order labeled."""
-        items = sorted(self._labels, key=lambda item: self._labels[item][-1][0])
+        items = self._state.labeled_items()
         positions = np.array([self._position[i] for i in items], dtype=np.int64)
-        return positions, [self._labels[i][-1][1] for i in items]
+        return positions, [self._state.current(i)[0] for i in items]
 
     def _refit(self):
         """Fit a clone on the first multiple of ``refit_every`` labels."""
@@ -202,6 +201,28 @@ class LabelingSession:
         if self._closed:
             raise ValueError("This LabelingSession is closed; open a new one.")
 
+    def _checked_labels(self, labels):
+        """``{item_id: label}`` checked like submitted labels, before any write."""
+        if not isinstance(labels, dict):
+            raise TypeError(
+                f"initial_labels must be a dict {{item_id: label}}, got "
+                f"{type(labels).__name__}."
+            )
+        return {
+            self._check_item(item): self._check_label(label)
+            for item, label in labels.items()
+        }
+
+    def _check_label(self, label):
+        label = _plain(label)
+        classes = getattr(self.learner, "classes", None)
+        if classes is not None and label not in set(np.asarray(classes).tolist()):
+            raise ValueError(
+                f"label {label!r} is not one of the session's classes "
+                f"{list(np.asarray(classes).tolist())}."
+            )
+        return label
+
     def _check_item(self, item_id):
         item_id = str(item_id)
         if item_id not in self._position:
@@ -227,17 +248,21 @@ class LabelingSession:
             if self._sync(connection):
                 self._refit()
             if self.budget is not None:
-                n = min(n, max(self.budget - len(self._labels), 0))
+                n = min(n, max(self.budget - len(self._state.labels), 0))
             leases = self._store.active_leases(connection, now)
             mine = [i for i, who in leases.items() if who == annotator]
-            mine = [i for i in mine if i not in self._labels][:n]
+            mine = [i for i in mine if i not in self._state.labels][:n]
             wanted = n - len(mine)
             chosen = self._choose(annotator, leases, wanted) if wanted > 0 else []
             self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
         return mine + chosen
 
     def _choose(self, annotator, leases, n):
-        taken = set(self._labels) | set(leases) | self._skipped.get(annotator, set())
+        taken = (
+            set(self._state.labels)
+            | set(leases)
+            | self._state.skipped.get(annotator, set())
+        )
         is_free = np.ones(self.ids.shape[0], dtype=bool)
         is_free[[self._position[item] for item in taken]] = False
         free = np.flatnonzero(is_free)
@@ -259,13 +284,7 @@ class LabelingSession:
     def submit(self, item_id, label, annotator="default"):
         """Record ``label`` for ``item_id``; returns once it is committed."""
         self._check_open()
-        item_id, label = self._check_item(item_id), _plain(label)
-        classes = getattr(self.learner, "classes", None)
-        if classes is not None and label not in set(np.asarray(classes).tolist()):
-            raise ValueError(
-                f"label {label!r} is not one of the session's classes "
-                f"{list(np.asarray(classes).tolist())}."
-            )
+        item_id, label = self._check_item(item_id), self._check_label(label)
         with self._store.transaction() as connection:
             self._sync(connection)
             leases = self._store.active_leases(connection, time.time())
@@ -299,7 +318,7 @@ class LabelingSession:
             self._sync(connection)
         own = [
             (entry[0], item)
-            for item, stack in self._labels.items()
+            for item, stack in self._state.labels.items()
             for entry in stack
             if entry[2] == annotator
         ]
@@ -318,14 +337,14 @@ class LabelingSession:
         """True at the budget, or when the learner's stopping criteria say so
         (those that read the pool get the unlabeled items)."""
         self._check_open()
-        if self.budget is not None and len(self._labels) >= self.budget:
+        if self.budget is not None and len(self._state.labels) >= self.budget:
             return True
         with self._model_lock:
             learner = self.learner_
         if learner is None or not getattr(learner, "stopping", None):
             return False
         unlabeled = np.ones(self.ids.shape[0], dtype=bool)
-        unlabeled[[self._position[item] for item in self._labels]] = False
+        unlabeled[[self._position[item] for item in self._state.labels]] = False
         return bool(learner.should_stop(PoolRows(self.X, np.flatnonzero(unlabeled))))
 
     # -- reading ----------------------------------------------------------------------
@@ -334,31 +353,47 @@ class LabelingSession:
         """The current labels as a DataFrame: item_id, label, annotator, order."""
         import pandas as pd
 
-        items = sorted(self._labels, key=lambda item: self._labels[item][-1][0])
+        items = self._state.labeled_items()
+        current = [self._state.current(i) for i in items]
         return pd.DataFrame(
             {
                 "item_id": items,
-                "label": [self._labels[i][-1][1] for i in items],
-                "annotator": [self._labels[i][-1][2] for i in items],
+                "label": [label for label, _ in current],
+                "annotator": [annotator for _, annotator in current],
             }
         )
+
+    def export(self, path):
+        """Write :meth:`labels` to ``path``: CSV, or Parquet for ``.parquet``
+        (which needs pyarrow). Returns the path."""
+        labels = self.labels()
+        path = str(path)
+        if path.endswith(".parquet"):
+            labels.to_parquet(path, index=False)
+        elif path.endswith(".csv"):
+            labels.to_csv(path, index=False)
+        else:
+            raise ValueError(f"export writes .csv or .parquet files, got {path!r}.")
+        return path
+
+    def fitted_learner(self):
+        """The learner fitted on the labels (after any background refit), or
+        None while nothing is labeled."""
+        self.wait()
+        return self.learner_
 
     def progress(self):
         """Counts: items, labeled, leased, skipped, per annotator; the budget."""
         with self._store.engine.connect() as connection:
-            leases = self._store.active_leases(connection, time.time())
-            connection.rollback()  # reading only
-        per_annotator = {}
-        for stack in self._labels.values():
-            per_annotator[stack[-1][2]] = per_annotator.get(stack[-1][2], 0) + 1
+            leases = self._store.active_leases(connection, time.time(), prune=False)
         return {
             "n_items": n_rows(self.X),
-            "n_labeled": len(self._labels),
+            "n_labeled": len(self._state.labels),
             "n_leased": len(leases),
-            "n_skipped": len(set().union(*self._skipped.values())),
+            "n_skipped": self._state.n_skipped(),
             "budget": self.budget,
-            "annotators": per_annotator,
-            "last_activity": getattr(self, "_last_activity", None),
+            "annotators": self._state.per_annotator(),
+            "last_activity": self._state.last_activity,
         }
 
     def close(self):

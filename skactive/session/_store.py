@@ -94,22 +94,31 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        """One write transaction, committed on exit (serialised with others)."""
-        with self.engine.begin() as connection:
-            if self._lock_rows:
-                connection.execute(
-                    sa.select(META.c.value)
-                    .where(META.c.key == "lock")
-                    .with_for_update()
-                )
-            yield connection
+        """One write transaction, committed on exit (serialised with others).
+
+        A database that refuses it (read-only, gone, full) raises a RuntimeError
+        naming the URL; nothing of the transaction is recorded.
+        """
+        try:
+            with self.engine.begin() as connection:
+                if self._lock_rows:
+                    lock = sa.select(META.c.value).where(META.c.key == "lock")
+                    connection.execute(lock.with_for_update())
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise RuntimeError(
+                f"The session's database at {self.url} refused the change "
+                f"({error.orig}); nothing of it was recorded."
+            ) from error
 
     # -- creation and opening -----------------------------------------------------
 
     def exists(self):
         return sa.inspect(self.engine).has_table(META.name)
 
-    def create(self, ids, hashes, config):
+    def create(self, ids, hashes, config, labels):
+        """The tables, the items and ``labels`` (``{item: label}``, annotator
+        ``"import"``), in one transaction."""
         _META.create_all(self.engine)
         meta = {"schema_version": SCHEMA_VERSION, "lock": 0, "config": config}
         with self.transaction() as connection:
@@ -124,6 +133,8 @@ class Store:
             ]
             for start in range(0, len(rows), 50_000):
                 connection.execute(ITEMS.insert(), rows[start : start + 50_000])
+            for item, label in labels.items():
+                self.append(connection, item, "label", "import", label=label)
 
     def load(self):
         """``(meta dict, ids, hashes)`` as stored."""
@@ -166,11 +177,14 @@ class Store:
         return {"event": result.inserted_primary_key[0], **event}
 
     @staticmethod
-    def active_leases(connection, now):
-        """``{item_id: annotator}`` in the order leased, expired ones dropped."""
-        connection.execute(LEASES.delete().where(LEASES.c.expires_at <= now))
+    def active_leases(connection, now, prune=True):
+        """``{item_id: annotator}`` in the order leased; expired ones are left
+        out (and deleted, with ``prune``, inside a write transaction)."""
+        if prune:
+            connection.execute(LEASES.delete().where(LEASES.c.expires_at <= now))
         order = (LEASES.c.expires_at, LEASES.c.rank)
-        rows = connection.execute(sa.select(LEASES).order_by(*order)).all()
+        query = sa.select(LEASES).where(LEASES.c.expires_at > now).order_by(*order)
+        rows = connection.execute(query).all()
         return {r.item_id: r.annotator for r in rows}
 
     @staticmethod

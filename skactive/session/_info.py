@@ -1,0 +1,52 @@
+"""What a session's database holds, read without its pool or learner."""
+
+import os
+import time
+
+from skactive.session._state import LabelState
+from skactive.session._store import Store
+
+__all__ = ["session_info"]
+
+
+def session_info(url):
+    """Counts of a session's database: items, labels, annotators, leases, activity.
+
+    Parameters
+    ----------
+    url : str
+        The session's SQLAlchemy URL.
+
+    Returns
+    -------
+    info : dict
+        ``n_items``, ``n_labeled``, ``n_events``, ``n_skipped``, ``n_leased``,
+        ``annotators`` (current labels each), ``schema_version`` and
+        ``last_activity`` (a Unix time, or None).
+    """
+    store = Store(url)  # no connection yet: an SQLite file is not created
+    parsed = store.engine.url
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ""):
+        if not os.path.exists(parsed.database):  # connecting would create it
+            store.close()
+            raise ValueError(f"No labeling session at {url}: no such file.")
+    try:
+        if not store.exists():
+            raise ValueError(f"No labeling session at {url}: the database is empty.")
+        meta, ids, _ = store.load()
+        events = store.events()
+        with store.engine.connect() as connection:
+            n_leased = len(store.active_leases(connection, time.time(), prune=False))
+    finally:
+        store.close()
+    state = LabelState(events)
+    return {
+        "n_items": int(ids.shape[0]),
+        "n_labeled": len(state.labels),
+        "n_events": len(events),
+        "n_skipped": state.n_skipped(),
+        "n_leased": n_leased,
+        "annotators": state.per_annotator(),
+        "schema_version": meta["schema_version"],
+        "last_activity": state.last_activity,
+    }
