@@ -247,9 +247,11 @@ class LabelingSession:
         with self._store.transaction() as connection:
             if self._sync(connection):
                 self._refit()
-            if self.budget is not None:
-                n = min(n, max(self.budget - len(self._state.labels), 0))
             leases = self._store.active_leases(connection, now)
+            if self.budget is not None:  # others' leased items count against it
+                others = sum(who != annotator for who in leases.values())
+                left = self.budget - len(self._state.labels) - others
+                n = min(n, max(left, 0))
             mine = [i for i, who in leases.items() if who == annotator]
             mine = [i for i in mine if i not in self._state.labels][:n]
             wanted = n - len(mine)
