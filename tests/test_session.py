@@ -453,3 +453,68 @@ def test_a_read_only_database_refuses_and_changes_nothing(iris, tmp_path):
     assert session.progress()["n_labeled"] == 1 and len(session.labels()) == 1
     session.close()
     assert len(_events(f"sqlite:///{path}")) == 1
+
+
+def test_fleiss_kappa_matches_the_textbook_example():
+    from skactive.session._state import fleiss_kappa
+
+    # Fleiss (1971) as tabulated on Wikipedia: 10 items, 14 raters, 5 classes.
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
+    votes = [[c for c, n in enumerate(row) for _ in range(n)] for row in table]
+    assert fleiss_kappa(votes) == pytest.approx(0.2099, abs=1e-4)
+    assert fleiss_kappa([["a", "a"], ["b", "b"]]) == pytest.approx(1.0)
+    assert fleiss_kappa([]) is None and fleiss_kappa([["a", "a"]]) is None
+
+
+def test_overlap_gives_each_item_to_k_annotators_and_measures_agreement(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url, overlap=2) as session:
+        first = session.next_batch("a")
+        second = session.next_batch("b")  # a's items still need a second label
+        assert second == first
+        assert not set(session.next_batch("c")) & set(first)  # two holders each
+        for k, item in enumerate(first):
+            session.submit(item, int(y[int(item)]), "a")
+            label = int(y[int(item)]) if k < 2 else (int(y[int(item)]) + 1) % 3
+            session.submit(item, label, "b")
+        progress = session.progress()
+        assert progress["n_complete"] == 4 and progress["n_disagreements"] == 2
+        assert progress["annotators"] == {"a": 4, "b": 4}
+        assert progress["kappa"] < 1.0
+        # A disagreement is offered to a third annotator, never to a or b again.
+        review = session.review_batch("c", label_issues=False)
+        assert review == first[2:]
+        assert session.review_batch("a", label_issues=False) == []
+        session.submit(first[2], int(y[int(first[2])]), "c")  # the tie is broken
+        assert session.labels().set_index("item_id").loc[first[2], "label"] == int(
+            y[int(first[2])]
+        )
+    with pytest.raises(ValueError, match="overlap must be a positive integer"):
+        LabelingSession(_learner(), X, url, overlap=0)
+
+
+def test_review_offers_the_labels_find_label_issues_flags(url, iris):
+    X, y = iris
+    wrong = set()
+    with LabelingSession(_learner(), X, url, batch_size=10) as session:
+        for _ in range(6):
+            for item in session.next_batch("a"):
+                label = int(y[int(item)])
+                if len(wrong) < 3 and label == 0:  # setosa is easy: these stand out
+                    wrong.add(item)
+                    label = 2
+                session.submit(item, label, "a")
+        review = session.review_batch("b", n=60)
+        assert len(wrong) == 3 and len(wrong & set(review)) >= 2  # most of them
+        assert session.review_batch("a", n=60) == []  # a labeled them all

@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from skactive._initial import initial_draw
 from skactive.session._pool import describe_difference, item_ids, row_hashes
-from skactive.session._state import LabelState
+from skactive.session._state import LabelState, fleiss_kappa
 from skactive.session._store import Store
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -66,6 +66,11 @@ class LabelingSession:
     initial_labels : dict or None, default=None
         ``{item_id: label}`` already known, recorded (annotator ``"import"``)
         when the session is created; ignored when it is reopened.
+    overlap : int, default=1
+        Labels wanted per item, each from a different annotator: an item is
+        handed to up to ``overlap`` annotators, and the model learns the
+        majority label (ties: the label given last). ``progress`` then reports
+        disagreements and Fleiss' kappa.
     background_refit : bool, default=False
         Refit in a background thread; batches come from the latest model that
         finished meanwhile, so the annotator never waits for a fit (the batches
@@ -85,8 +90,9 @@ class LabelingSession:
         lease_seconds=600.0,
         background_refit=False,
         initial_labels=None,
+        overlap=1,
     ):
-        for name, value in (("refit_every", refit_every),):
+        for name, value in (("refit_every", refit_every), ("overlap", overlap)):
             if not isinstance(value, Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if not lease_seconds > 0:
@@ -96,6 +102,7 @@ class LabelingSession:
         self.budget, self.refit_every = budget, int(refit_every)
         self.lease_seconds = float(lease_seconds)
         self.background_refit = bool(background_refit)
+        self.overlap = int(overlap)
         self._model_lock = threading.Lock()
         self._generation = self._fitted_generation = 0
         self._refit_thread, self._refit_error = None, None
@@ -248,21 +255,46 @@ class LabelingSession:
             if self._sync(connection):
                 self._refit()
             leases = self._store.active_leases(connection, now)
-            if self.budget is not None:  # others' leased items count against it
-                others = sum(who != annotator for who in leases.values())
-                left = self.budget - len(self._state.labels) - others
-                n = min(n, max(left, 0))
-            mine = [i for i, who in leases.items() if who == annotator]
-            mine = [i for i in mine if i not in self._state.labels][:n]
-            wanted = n - len(mine)
-            chosen = self._choose(annotator, leases, wanted) if wanted > 0 else []
+            leased = {}
+            for item, who in leases:
+                leased.setdefault(item, set()).add(who)
+            mine = [i for i, who in leases if who == annotator]
+            mine = [i for i in mine if annotator not in self._state.votes(i)][:n]
+            chosen = self._in_progress(annotator, leased, n - len(mine))
+            wanted = n - len(mine) - len(chosen)
+            if self.budget is not None:  # items started by anyone count against it
+                started = set(self._state.labels) | set(leased)
+                wanted = min(wanted, self.budget - len(started))
+            if wanted > 0:
+                chosen += self._choose(annotator, leased, wanted)
             self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
         return mine + chosen
 
-    def _choose(self, annotator, leases, n):
+    def _in_progress(self, annotator, leased, n):
+        """Items that still need a label from another annotator (``overlap``),
+        oldest first: labeled or leased by others, never by ``annotator``."""
+        if self.overlap == 1 or n <= 0:
+            return []
+        skipped = self._state.skipped.get(annotator, set())
+        started = self._state.labeled_items() + [
+            i for i in leased if i not in self._state.labels
+        ]
+        chosen = []
+        for item in started:  # a loop over started items, a session's labels
+            votes, holders = self._state.votes(item), leased.get(item, set())
+            if annotator in votes or annotator in holders or item in skipped:
+                continue
+            if len(votes) + len(holders - set(votes)) < self.overlap:
+                chosen.append(item)
+                if len(chosen) == n:
+                    break
+        return chosen
+
+    def _choose(self, annotator, leased, n):
+        """New items, chosen by the learner among those nobody has started."""
         taken = (
             set(self._state.labels)
-            | set(leases)
+            | set(leased)
             | self._state.skipped.get(annotator, set())
         )
         is_free = np.ones(self.ids.shape[0], dtype=bool)
@@ -289,17 +321,23 @@ class LabelingSession:
         item_id, label = self._check_item(item_id), self._check_label(label)
         with self._store.transaction() as connection:
             self._sync(connection)
-            leases = self._store.active_leases(connection, time.time())
-            holder = leases.get(item_id, annotator)
-            if holder != annotator:
+            holders = {
+                who
+                for item, who in self._store.active_leases(connection, time.time())
+                if item == item_id
+            }
+            votes = self._state.votes(item_id)
+            others = holders - {annotator} - set(votes)
+            full = len(set(votes) - {annotator}) + len(others) >= self.overlap
+            if annotator not in holders and others and full:
                 raise ValueError(
-                    f"Item {item_id!r} is leased to {holder!r} until its lease "
-                    "expires; label the items next_batch gave you."
+                    f"Item {item_id!r} is leased to {sorted(others)[0]!r} until its "
+                    "lease expires; label the items next_batch gave you."
                 )
             event = self._store.append(
                 connection, item_id, "label", annotator, label=label
             )
-            self._store.release(connection, item_id)
+            self._store.release(connection, item_id, annotator)
         self._apply(event)
         self._refit()
 
@@ -310,7 +348,7 @@ class LabelingSession:
         with self._store.transaction() as connection:
             self._sync(connection)
             record = self._store.append(connection, item_id, "skip", annotator)
-            self._store.release(connection, item_id)
+            self._store.release(connection, item_id, annotator)
         self._apply(record)
 
     def undo(self, annotator="default"):
@@ -396,7 +434,47 @@ class LabelingSession:
             "budget": self.budget,
             "annotators": self._state.per_annotator(),
             "last_activity": self._state.last_activity,
+            **self._agreement(),
         }
+
+    def _agreement(self):
+        """With ``overlap``: complete items, disagreements and Fleiss' kappa."""
+        if self.overlap == 1:
+            return {}
+        votes = [list(self._state.votes(i).values()) for i in self._state.labels]
+        complete = [v for v in votes if len(v) >= self.overlap]
+        return {
+            "n_complete": len(complete),
+            "n_disagreements": len(self._state.disagreements()),
+            "kappa": fleiss_kappa([v[: self.overlap] for v in complete]),
+        }
+
+    def review_batch(self, annotator="default", n=None, label_issues=True):
+        """Items to check again, leased to ``annotator``: those whose annotators
+        disagree, then (``label_issues``) those :func:`find_label_issues` flags
+        in the model's labeled set; never one ``annotator`` labeled. Their new
+        label is one more vote."""
+        self._check_open()
+        n = self.batch_size if n is None else int(n)
+        flagged = list(self._state.disagreements())
+        with self._model_lock:
+            learner = self.learner_
+        if label_issues and learner is not None:
+            from skactive.labeling import find_label_issues
+
+            positions, _ = self._labeled()
+            suspects, _ = find_label_issues(learner)
+            flagged += [self.ids[p] for p in positions[suspects]]
+        now = time.time()
+        with self._store.transaction() as connection:
+            leased = {item for item, _ in self._store.active_leases(connection, now)}
+            chosen = []
+            for item in dict.fromkeys(flagged):  # flagged items, in order, once
+                if annotator not in self._state.votes(item) and item not in leased:
+                    chosen.append(item)
+            chosen = chosen[:n]
+            self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
+        return chosen
 
     def close(self):
         """Release the database connections; the labels stay in the database."""

@@ -2,7 +2,39 @@
 
 import json
 
-__all__ = ["LabelState"]
+import numpy as np
+
+__all__ = ["LabelState", "fleiss_kappa"]
+
+
+def fleiss_kappa(votes):
+    """Fleiss' kappa of items each labeled by the same number of annotators.
+
+    Parameters
+    ----------
+    votes : list of list
+        The labels of each item (every list of the same length, at least 2).
+
+    Returns
+    -------
+    kappa : float or None
+        1 for perfect agreement, 0 for chance; None without items, or when
+        every label is the same class (agreement by chance is then certain).
+    """
+    if not votes:
+        return None
+    classes = sorted({label for item in votes for label in item}, key=repr)
+    index = {label: j for j, label in enumerate(classes)}
+    counts = np.zeros((len(votes), len(classes)))
+    for i, item in enumerate(votes):  # a loop over labeled items, not the pool
+        np.add.at(counts[i], [index[label] for label in item], 1)
+    raters = counts.sum(axis=1)[0]
+    agreement = ((counts**2).sum(axis=1) - raters) / (raters * (raters - 1))
+    shares = counts.sum(axis=0) / counts.sum()
+    chance = float((shares**2).sum())
+    if chance >= 1.0:
+        return None
+    return float((agreement.mean() - chance) / (1.0 - chance))
 
 
 class LabelState:
@@ -36,19 +68,40 @@ class LabelState:
             self.skipped.setdefault(event["annotator"], set()).add(item)
 
     def labeled_items(self):
-        """Labeled items in the order of their current label."""
+        """Labeled items in the order of their latest label."""
         return sorted(self.labels, key=lambda item: self.labels[item][-1][0])
 
+    def votes(self, item):
+        """``{annotator: label}``: each annotator's latest label of ``item``."""
+        return {annotator: label for _, label, annotator in self.labels.get(item, [])}
+
     def current(self, item):
-        """``(label, annotator)`` of an item's current label."""
-        _, label, annotator = self.labels[item][-1]
+        """``(label, annotator)``: the majority of the annotators' latest labels,
+        ties going to the label given last (so with one annotator per item the
+        latest label wins), and who gave it last."""
+        latest = {}
+        for event, label, annotator in self.labels[item]:
+            latest[annotator] = (event, label)
+        counts, last = {}, {}
+        for event, label in latest.values():
+            counts[label] = counts.get(label, 0) + 1
+            last[label] = max(last.get(label, -1), event)
+        label = max(counts, key=lambda value: (counts[value], last[value]))
+        annotator = max(
+            (event, who) for who, (event, value) in latest.items() if value == label
+        )[1]
         return label, annotator
 
+    def disagreements(self):
+        """Items whose annotators gave different labels, in label order."""
+        return [i for i in self.labeled_items() if len(set(self.votes(i).values())) > 1]
+
     def per_annotator(self):
-        """Current labels per annotator."""
+        """Items each annotator currently has a label on."""
         counts = {}
-        for stack in self.labels.values():
-            counts[stack[-1][2]] = counts.get(stack[-1][2], 0) + 1
+        for item in self.labels:
+            for annotator in self.votes(item):
+                counts[annotator] = counts.get(annotator, 0) + 1
         return counts
 
     def n_skipped(self):

@@ -55,7 +55,7 @@ LEASES = sa.Table(
     "skactive_leases",
     _META,
     sa.Column("item_id", sa.String(255), primary_key=True),
-    sa.Column("annotator", sa.String(255), nullable=False),
+    sa.Column("annotator", sa.String(255), primary_key=True),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),  # order within its batch
 )
@@ -178,14 +178,14 @@ class Store:
 
     @staticmethod
     def active_leases(connection, now, prune=True):
-        """``{item_id: annotator}`` in the order leased; expired ones are left
+        """``[(item_id, annotator)]`` in the order leased; expired ones are left
         out (and deleted, with ``prune``, inside a write transaction)."""
         if prune:
             connection.execute(LEASES.delete().where(LEASES.c.expires_at <= now))
         order = (LEASES.c.expires_at, LEASES.c.rank)
         query = sa.select(LEASES).where(LEASES.c.expires_at > now).order_by(*order)
         rows = connection.execute(query).all()
-        return {r.item_id: r.annotator for r in rows}
+        return [(r.item_id, r.annotator) for r in rows]
 
     @staticmethod
     def lease(connection, item_ids, annotator, expires_at):
@@ -200,5 +200,9 @@ class Store:
             )
 
     @staticmethod
-    def release(connection, item_id):
-        connection.execute(LEASES.delete().where(LEASES.c.item_id == item_id))
+    def release(connection, item_id, annotator):
+        connection.execute(
+            LEASES.delete().where(
+                (LEASES.c.item_id == item_id) & (LEASES.c.annotator == annotator)
+            )
+        )
