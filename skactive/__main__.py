@@ -143,7 +143,14 @@ def _session_info(args):
     )
     for name, count in sorted(info["annotators"].items()):
         print(f"  {name}: {count} labels")
-    print("agreement: no item has two labels (overlap is not enabled)")
+    if info["overlap"] > 1:
+        kappa = "n/a" if info["kappa"] is None else f"{info['kappa']:.3f}"
+        print(
+            f"agreement: Fleiss' kappa {kappa} over items with {info['overlap']} "
+            f"labels; {info['n_disagreements']} items disagree"
+        )
+    else:
+        print("agreement: one label per item (overlap=1)")
     print(f"last activity: {when}")
 
 

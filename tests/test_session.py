@@ -241,7 +241,7 @@ def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
     )
     rng = np.random.RandomState(0)
     confirmed = []
-    for _ in range(8):
+    for _ in range(25):  # 25 kills per database, 50 in all
         child = subprocess.Popen(
             [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
         )
@@ -430,7 +430,7 @@ def test_session_info_and_its_command(url, iris, tmp_path, capsys):
     assert main(["session", "info", url]) == 0
     out = capsys.readouterr().out
     assert "items: 150, labeled: 8, skipped: 1, leased now: 3" in out
-    assert "ana: 8 labels" in out
+    assert "ana: 8 labels" in out and "overlap=1" in out
     missing = tmp_path / "none.db"
     with pytest.raises(SystemExit):
         main(["session", "info", f"sqlite:///{missing}"])
@@ -500,6 +500,11 @@ def test_overlap_gives_each_item_to_k_annotators_and_measures_agreement(url, iri
         assert session.labels().set_index("item_id").loc[first[2], "label"] == int(
             y[int(first[2])]
         )
+    from skactive.session import session_info
+
+    info = session_info(url)
+    assert info["overlap"] == 2 and info["n_disagreements"] == 2  # c left two
+    assert info["kappa"] == pytest.approx(progress["kappa"])
     with pytest.raises(ValueError, match="overlap must be a positive integer"):
         LabelingSession(_learner(), X, url, overlap=0)
 

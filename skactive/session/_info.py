@@ -3,7 +3,7 @@
 import os
 import time
 
-from skactive.session._state import LabelState
+from skactive.session._state import LabelState, fleiss_kappa
 from skactive.session._store import Store
 
 __all__ = ["session_info"]
@@ -21,7 +21,9 @@ def session_info(url):
     -------
     info : dict
         ``n_items``, ``n_labeled``, ``n_events``, ``n_skipped``, ``n_leased``,
-        ``annotators`` (current labels each), ``schema_version`` and
+        ``annotators`` (current labels each), ``overlap``,
+        ``n_disagreements``, ``kappa`` (Fleiss', over items with ``overlap``
+        labels; None when ``overlap`` is 1), ``schema_version`` and
         ``last_activity`` (a Unix time, or None).
     """
     store = Store(url)  # no connection yet: an SQLite file is not created
@@ -40,7 +42,13 @@ def session_info(url):
     finally:
         store.close()
     state = LabelState(events)
+    overlap = int(meta["config"].get("overlap", 1))
+    votes = [list(state.votes(item).values()) for item in state.labels]
+    complete = [v[:overlap] for v in votes if len(v) >= overlap]
     return {
+        "overlap": overlap,
+        "n_disagreements": len(state.disagreements()),
+        "kappa": fleiss_kappa(complete) if overlap > 1 else None,
         "n_items": int(ids.shape[0]),
         "n_labeled": len(state.labels),
         "n_events": len(events),

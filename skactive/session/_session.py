@@ -126,7 +126,7 @@ class LabelingSession:
     def _open_store(self, hashes, initial_labels):
         """Create the session's tables, or check that they hold this pool."""
         if not self._store.exists():
-            config = {"n_items": int(self.ids.shape[0])}
+            config = {"n_items": int(self.ids.shape[0]), "overlap": self.overlap}
             self._store.create(self.ids, hashes, config, initial_labels or {})
             return
         _, stored_ids, stored_hashes = self._store.load()
