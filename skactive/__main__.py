@@ -165,13 +165,9 @@ def _add_session_parser(commands):
     info.add_argument("url", help="the session's SQLAlchemy URL (sqlite:///file.db)")
 
 
-def main(argv=None):
-    """Entry point of ``python -m skactive``."""
+def _add_demo_parser(commands):
     from skactive._demo import DATASETS, ESTIMATORS
 
-    parser = argparse.ArgumentParser(prog="python -m skactive")
-    commands = parser.add_subparsers(dest="command", required=True)
-    _add_session_parser(commands)
     demo_parser = commands.add_parser(
         "demo",
         help="learning curves of random, entropy, margin and least confidence",
@@ -215,6 +211,14 @@ def main(argv=None):
     demo_parser.add_argument(
         "--out", default=".", help="directory for the learning-curve PNG"
     )
+
+
+def main(argv=None):
+    """Entry point of ``python -m skactive``."""
+    parser = argparse.ArgumentParser(prog="python -m skactive")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_session_parser(commands)
+    _add_demo_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "session":
         try:

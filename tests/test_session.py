@@ -206,6 +206,8 @@ def test_the_model_is_refitted_every_refit_every_labels(url, iris):
         batch = session.next_batch("ann")
         session.submit(batch[0], int(y[int(batch[0])]), "ann")
         assert session.learner_.X_labeled_.shape == (9, 4)
+    # Each label records its round: the labels the serving model had seen.
+    assert [e["round"] for e in _events(url)] == [0, 0, 0, 3, 3, 3, 6, 6, 6]
 
 
 def test_every_committed_label_survives_sigkill(url, iris, tmp_path):

@@ -172,6 +172,12 @@ class LabelingSession:
         self._refit_thread = threading.Thread(target=self._fit, args=args, daemon=True)
         self._refit_thread.start()
 
+    def _round(self):
+        """Labels the serving model was fitted on (the round a label is given in)."""
+        with self._model_lock:
+            learner = self.learner_
+        return 0 if learner is None else n_rows(learner.X_labeled_)
+
     def _fit(self, generation, positions, labels):
         """Fit on the given labels; the newest finished fit serves the queries."""
         learner = None
@@ -335,7 +341,12 @@ class LabelingSession:
                     "lease expires; label the items next_batch gave you."
                 )
             event = self._store.append(
-                connection, item_id, "label", annotator, label=label
+                connection,
+                item_id,
+                "label",
+                annotator,
+                label=label,
+                round=self._round(),
             )
             self._store.release(connection, item_id, annotator)
         self._apply(event)

@@ -50,6 +50,8 @@ EVENTS = sa.Table(
     sa.Column("annotator", sa.String(255), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("undoes", sa.Integer, nullable=True),
+    # The round: how many labels the serving model was fitted on at the time.
+    sa.Column("round", sa.Integer, nullable=False, default=0),
 )
 LEASES = sa.Table(
     "skactive_leases",
@@ -163,9 +165,10 @@ class Store:
             return [dict(row._mapping) for row in fresh.execute(query)]
 
     @staticmethod
-    def append(connection, item_id, kind, annotator, label=None, undoes=None):
+    def append(connection, item_id, kind, annotator, label=None, undoes=None, round=0):
         """Insert one event; returns it as stored (with its ``event`` number)."""
         event = {
+            "round": int(round),
             "item_id": item_id,
             "kind": kind,
             "label": None if label is None else json.dumps(label),
