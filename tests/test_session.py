@@ -401,14 +401,18 @@ def test_export_import_and_the_fitted_learner(url, iris, tmp_path):
             "item_id": ["3", "77"],
             "label": [known["3"], known["77"]],
             "annotator": ["import", "import"],
+            "n_labels": [1, 1],
+            "disagreement": [False, False],
         }
         _label_batches(session, y, 1)
         path = session.export(tmp_path / "labels.csv")
         import pandas as pd
 
         written = pd.read_csv(path, dtype={"item_id": str})
-        assert written.shape == (6, 3)
+        assert written.shape == (6, 5)
         assert list(written["item_id"][:2]) == ["3", "77"]
+        parquet = pd.read_parquet(session.export(tmp_path / "labels.parquet"))
+        assert parquet.to_dict("list") == session.labels().to_dict("list")
         with pytest.raises(ValueError, match=r"\.csv or \.parquet"):
             session.export(tmp_path / "labels.txt")
         fitted = session.fitted_learner()
@@ -492,6 +496,9 @@ def test_overlap_gives_each_item_to_k_annotators_and_measures_agreement(url, iri
             session.submit(item, label, "b")
         progress = session.progress()
         assert progress["n_complete"] == 4 and progress["n_disagreements"] == 2
+        flags = session.labels().set_index("item_id")
+        assert flags.loc[first, "disagreement"].tolist() == [False, False, True, True]
+        assert flags.loc[first, "n_labels"].tolist() == [2, 2, 2, 2]
         assert progress["annotators"] == {"a": 4, "b": 4}
         assert progress["kappa"] < 1.0
         # A disagreement is offered to a third annotator, never to a or b again.

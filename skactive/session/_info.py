@@ -3,7 +3,7 @@
 import os
 import time
 
-from skactive.session._state import LabelState, fleiss_kappa
+from skactive.session._state import LabelState
 from skactive.session._store import Store
 
 __all__ = ["session_info"]
@@ -43,12 +43,11 @@ def session_info(url):
         store.close()
     state = LabelState(events)
     overlap = int(meta["config"].get("overlap", 1))
-    votes = [list(state.votes(item).values()) for item in state.labels]
-    complete = [v[:overlap] for v in votes if len(v) >= overlap]
+    agreement = state.agreement(overlap)
     return {
         "overlap": overlap,
-        "n_disagreements": len(state.disagreements()),
-        "kappa": fleiss_kappa(complete) if overlap > 1 else None,
+        "n_disagreements": agreement["n_disagreements"],
+        "kappa": agreement["kappa"],
         "n_items": int(ids.shape[0]),
         "n_labeled": len(state.labels),
         "n_events": len(events),

@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from skactive._initial import initial_draw
 from skactive.session._pool import describe_difference, item_ids, row_hashes
-from skactive.session._state import LabelState, fleiss_kappa
+from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
@@ -401,16 +401,22 @@ class LabelingSession:
     # -- reading ----------------------------------------------------------------------
 
     def labels(self):
-        """The current labels as a DataFrame: item_id, label, annotator, order."""
+        """The current labels, in the order given, as a DataFrame: ``item_id``,
+        ``label`` (the majority with ``overlap``), ``annotator`` (who gave it
+        last), ``n_labels`` (annotators who labeled the item) and
+        ``disagreement`` (they gave different labels)."""
         import pandas as pd
 
         items = self._state.labeled_items()
         current = [self._state.current(i) for i in items]
+        votes = [self._state.votes(i) for i in items]
         return pd.DataFrame(
             {
                 "item_id": items,
                 "label": [label for label, _ in current],
                 "annotator": [annotator for _, annotator in current],
+                "n_labels": [len(v) for v in votes],
+                "disagreement": [len(set(v.values())) > 1 for v in votes],
             }
         )
 
@@ -445,19 +451,7 @@ class LabelingSession:
             "budget": self.budget,
             "annotators": self._state.per_annotator(),
             "last_activity": self._state.last_activity,
-            **self._agreement(),
-        }
-
-    def _agreement(self):
-        """With ``overlap``: complete items, disagreements and Fleiss' kappa."""
-        if self.overlap == 1:
-            return {}
-        votes = [list(self._state.votes(i).values()) for i in self._state.labels]
-        complete = [v for v in votes if len(v) >= self.overlap]
-        return {
-            "n_complete": len(complete),
-            "n_disagreements": len(self._state.disagreements()),
-            "kappa": fleiss_kappa([v[: self.overlap] for v in complete]),
+            **({} if self.overlap == 1 else self._state.agreement(self.overlap)),
         }
 
     def review_batch(self, annotator="default", n=None, label_issues=True):

@@ -104,5 +104,16 @@ class LabelState:
                 counts[annotator] = counts.get(annotator, 0) + 1
         return counts
 
+    def agreement(self, overlap):
+        """Items with ``overlap`` labels, disagreements, and Fleiss' kappa over
+        the first ``overlap`` labels of each complete item."""
+        votes = [list(self.votes(item).values()) for item in self.labels]
+        complete = [v[:overlap] for v in votes if len(v) >= overlap]
+        return {
+            "n_complete": len(complete),
+            "n_disagreements": len(self.disagreements()),
+            "kappa": fleiss_kappa(complete) if overlap > 1 else None,
+        }
+
     def n_skipped(self):
         return len(set().union(*self.skipped.values()))
