@@ -8,9 +8,15 @@ missing is an error that says which.
 
 import numpy as np
 
-from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows
+from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows, take_rows
 
-__all__ = ["describe_difference", "item_ids", "row_hashes"]
+__all__ = [
+    "describe_difference",
+    "describe_row",
+    "item_ids",
+    "plain_label",
+    "row_hashes",
+]
 
 
 def item_ids(X, ids):
@@ -65,3 +71,29 @@ def _some(positions, shown=5):
     listed = ", ".join(str(int(p)) for p in positions[:shown])
     more = positions.shape[0] - shown
     return listed + (f" and {more} more" if more > 0 else "")
+
+
+def plain_label(label):
+    """A label as a JSON scalar (numpy scalars become Python ones)."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    if not isinstance(label, (str, int, float, bool)):
+        raise TypeError(
+            f"label must be a string, a number or a bool, got {type(label).__name__}."
+        )
+    return label
+
+
+def describe_row(X, position):
+    """A row to show: ``values`` (its numbers, or column -> value for a
+    DataFrame) and ``shape`` (of one row)."""
+    row = take_rows(X, [position])
+    if hasattr(row, "iloc"):
+        values = {str(k): _scalar(v) for k, v in row.iloc[0].items()}
+        return {"values": values, "shape": [row.shape[1]]}
+    dense = row.toarray() if hasattr(row, "toarray") else np.asarray(row)
+    return {"values": dense[0].ravel().tolist(), "shape": list(dense.shape[1:])}
+
+
+def _scalar(value):
+    return value.item() if isinstance(value, np.generic) else value

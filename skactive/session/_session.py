@@ -9,7 +9,13 @@ import numpy as np
 from sklearn.base import clone
 
 from skactive._initial import initial_draw
-from skactive.session._pool import describe_difference, item_ids, row_hashes
+from skactive.session._pool import (
+    describe_difference,
+    describe_row,
+    item_ids,
+    plain_label,
+    row_hashes,
+)
 from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
@@ -18,17 +24,6 @@ from skactive.utils.seeding import draw_seed
 __all__ = ["LabelingSession"]
 
 DEFAULT_URL = "sqlite:///skactive_session.db"
-
-
-def _plain(label):
-    """A label as a JSON scalar (numpy scalars become Python ones)."""
-    if isinstance(label, np.generic):
-        label = label.item()
-    if not isinstance(label, (str, int, float, bool)):
-        raise TypeError(
-            f"label must be a string, a number or a bool, got {type(label).__name__}."
-        )
-    return label
 
 
 class LabelingSession:
@@ -227,7 +222,7 @@ class LabelingSession:
         }
 
     def _check_label(self, label):
-        label = _plain(label)
+        label = plain_label(label)
         classes = getattr(self.learner, "classes", None)
         if classes is not None and label not in set(np.asarray(classes).tolist()):
             raise ValueError(
@@ -480,6 +475,17 @@ class LabelingSession:
             chosen = chosen[:n]
             self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
         return chosen
+
+    def describe_item(self, item_id):
+        """What to show for an item: its id, values and row shape."""
+        item_id = self._check_item(item_id)
+        return {"item_id": item_id, **describe_row(self.X, self._position[item_id])}
+
+    def serve(self, host="127.0.0.1", port=0, token=None):
+        """Serve the JSON API (uvicorn, a background thread): ``.url``, ``.stop()``."""
+        from skactive.session._app import LabelingServer
+
+        return LabelingServer(self, host=host, port=port, token=token)
 
     def close(self):
         """Release the database connections; the labels stay in the database."""
