@@ -32,26 +32,57 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    lock = threading.Lock()  # one session call at a time (the session is not reentrant)
+    api = _Api(session, max_body)
 
-    def error(status, message):
-        return JSONResponse({"error": message}, status_code=status)
+    async def refused(request, exc):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
 
-    async def body(request):
+    routes = [
+        Route("/api/next", api.next_items),
+        Route("/api/item/{item_id:str}", api.item),
+        Route("/api/submit", api.submit, methods=["POST"]),
+        Route("/api/skip", api.skip, methods=["POST"]),
+        Route("/api/undo", api.undo, methods=["POST"]),
+        Route("/api/progress", api.progress),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(_Guard, token=token, max_body=max_body)],
+        exception_handlers={_Refused: refused},
+    )
+
+
+class _Api:
+    """The routes: each checks its request and makes one session call."""
+
+    def __init__(self, session, max_body):
+        self.session, self.max_body = session, max_body
+        self.lock = threading.Lock()  # one session call at a time
+
+    @staticmethod
+    def _json(payload):
+        from starlette.responses import JSONResponse
+
+        return JSONResponse(payload)
+
+    async def _body(self, request, *required):
         data = await request.body()
-        if len(data) > max_body:
-            raise _Refused(413, f"request body over {max_body} bytes")
+        if len(data) > self.max_body:
+            raise _Refused(413, f"request body over {self.max_body} bytes")
         try:
             payload = json.loads(data or b"{}")
         except ValueError as bad:
             raise _Refused(400, f"the body is not JSON ({bad})") from bad
         if not isinstance(payload, dict):
             raise _Refused(400, "the body must be a JSON object")
-        return payload
+        for key in required:
+            if key not in payload:
+                raise _Refused(422, f"the body needs {key!r}")
+        return payload, str(payload.get("annotator", "default"))
 
-    def call(function, *args):
+    def _call(self, function, *args):
         try:
-            with lock:
+            with self.lock:
                 return function(*args)
         except ValueError as bad:
             unknown = str(bad).startswith("Unknown item id")
@@ -59,57 +90,36 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
         except TypeError as bad:
             raise _Refused(422, str(bad)) from bad
 
-    async def next_items(request):
+    async def next_items(self, request):
         annotator = request.query_params.get("annotator", "default")
         n = request.query_params.get("n")
         if n is not None and not n.isdigit():
             raise _Refused(422, "n must be a positive integer")
-        items = call(session.next_batch, annotator, None if n is None else int(n))
-        return JSONResponse({"items": [str(i) for i in items]})
+        count = None if n is None else int(n)
+        items = self._call(self.session.next_batch, annotator, count)
+        return self._json({"items": [str(i) for i in items]})
 
-    async def item(request):
-        return JSONResponse(call(session.describe_item, request.path_params["item_id"]))
+    async def item(self, request):
+        item_id = request.path_params["item_id"]
+        return self._json(self._call(self.session.describe_item, item_id))
 
-    async def submit(request):
-        payload = await body(request)
-        for key in ("item_id", "label"):
-            if key not in payload:
-                raise _Refused(422, f"the body needs {key!r}")
-        annotator = str(payload.get("annotator", "default"))
-        call(session.submit, payload["item_id"], payload["label"], annotator)
-        return JSONResponse({"ok": True, "progress": call(session.progress)})
+    async def submit(self, request):
+        payload, annotator = await self._body(request, "item_id", "label")
+        item_id, label = payload["item_id"], payload["label"]
+        self._call(self.session.submit, item_id, label, annotator)
+        return self._json({"ok": True, "progress": self._call(self.session.progress)})
 
-    async def skip(request):
-        payload = await body(request)
-        if "item_id" not in payload:
-            raise _Refused(422, "the body needs 'item_id'")
-        annotator = str(payload.get("annotator", "default"))
-        call(session.skip, payload["item_id"], annotator)
-        return JSONResponse({"ok": True})
+    async def skip(self, request):
+        payload, annotator = await self._body(request, "item_id")
+        self._call(self.session.skip, payload["item_id"], annotator)
+        return self._json({"ok": True})
 
-    async def undo(request):
-        payload = await body(request)
-        annotator = str(payload.get("annotator", "default"))
-        return JSONResponse({"undone": call(session.undo, annotator)})
+    async def undo(self, request):
+        _, annotator = await self._body(request)
+        return self._json({"undone": self._call(self.session.undo, annotator)})
 
-    async def progress(request):
-        return JSONResponse(call(session.progress))
-
-    async def refused(request, exc):
-        return error(exc.status, exc.message)
-
-    middleware = [Middleware(_Guard, token=token, max_body=max_body)]
-    routes = [
-        Route("/api/next", next_items),
-        Route("/api/item/{item_id:str}", item),
-        Route("/api/submit", submit, methods=["POST"]),
-        Route("/api/skip", skip, methods=["POST"]),
-        Route("/api/undo", undo, methods=["POST"]),
-        Route("/api/progress", progress),
-    ]
-    return Starlette(
-        routes=routes, middleware=middleware, exception_handlers={_Refused: refused}
-    )
+    async def progress(self, request):
+        return self._json(self._call(self.session.progress))
 
 
 class _Refused(Exception):
