@@ -532,3 +532,36 @@ def test_review_offers_the_labels_find_label_issues_flags(url, iris):
         review = session.review_batch("b", n=60)
         assert len(wrong) == 3 and len(wrong & set(review)) >= 2  # most of them
         assert session.review_batch("a", n=60) == []  # a labeled them all
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be a positive integer"),
+        ({"budget": -1}, ValueError, "budget must be a positive integer"),
+        ({"lease_seconds": 0}, ValueError, "lease_seconds must be positive"),
+        ({"lease_seconds": "10"}, ValueError, "lease_seconds must be positive"),
+        ({"overlap": True}, TypeError, "overlap must be a positive integer"),
+    ],
+)
+def test_bad_parameters_are_refused_before_the_database_is_touched(
+    url, iris, params, error, message
+):
+    X, _ = iris
+    with pytest.raises(error, match=message):
+        LabelingSession(_learner(), X, url, **params)
+    engine = sa.create_engine(url)
+    assert not sa.inspect(engine).has_table("skactive_meta")  # nothing created
+    engine.dispose()
+
+
+def test_a_bad_batch_size_per_call_changes_nothing(url, iris):
+    X, _ = iris
+    with LabelingSession(_learner(), X, url) as session:
+        for bad, error in ((0, ValueError), (-2, ValueError), (1.5, TypeError)):
+            with pytest.raises(error, match="n must be a positive integer"):
+                session.next_batch("a", n=bad)
+            with pytest.raises(error, match="n must be a positive integer"):
+                session.review_batch("a", n=bad)
+        assert session.progress()["n_leased"] == 0

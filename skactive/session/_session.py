@@ -3,7 +3,7 @@
 import threading
 import time
 import warnings
-from numbers import Integral
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
@@ -20,6 +20,7 @@ from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
+from skactive.utils.validation import check_positive_int
 
 __all__ = ["LabelingSession"]
 
@@ -87,17 +88,16 @@ class LabelingSession:
         initial_labels=None,
         overlap=1,
     ):
-        for name, value in (("refit_every", refit_every), ("overlap", overlap)):
-            if not isinstance(value, Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not lease_seconds > 0:
-            raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}.")
+        if not isinstance(lease_seconds, Real) or not lease_seconds > 0:
+            raise ValueError(f"lease_seconds must be positive, not {lease_seconds}")
         self.learner, self.X, self.url = learner, X, url
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
         self.batch_size = batch_size or getattr(learner, "batch_size", 10)
-        self.budget, self.refit_every = budget, int(refit_every)
+        self.budget = check_positive_int(budget, "budget", allow_none=True)
+        self.refit_every = check_positive_int(refit_every, "refit_every")
+        self.overlap = check_positive_int(overlap, "overlap")
         self.lease_seconds = float(lease_seconds)
         self.background_refit = bool(background_refit)
-        self.overlap = int(overlap)
         self._model_lock = threading.Lock()
         self._generation = self._fitted_generation = 0
         self._refit_thread, self._refit_error = None, None
@@ -250,7 +250,7 @@ class LabelingSession:
         has labeled, leased or (this annotator) skipped.
         """
         self._check_open()
-        n = self.batch_size if n is None else int(n)
+        n = self.batch_size if n is None else check_positive_int(n, "n")
         now = time.time()
         with self._store.transaction() as connection:
             if self._sync(connection):
@@ -455,7 +455,7 @@ class LabelingSession:
         in the model's labeled set; never one ``annotator`` labeled. Their new
         label is one more vote."""
         self._check_open()
-        n = self.batch_size if n is None else int(n)
+        n = self.batch_size if n is None else check_positive_int(n, "n")
         flagged = list(self._state.disagreements())
         with self._model_lock:
             learner = self.learner_
