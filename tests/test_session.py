@@ -210,10 +210,9 @@ def test_the_model_is_refitted_every_refit_every_labels(url, iris):
     assert [e["round"] for e in _events(url)] == [0, 0, 0, 3, 3, 3, 6, 6, 6]
 
 
-def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
-    """A scripted annotator is killed at random points; after each kill the
-    session reopens with every label whose submit returned, once each."""
-    X, y = iris
+def _annotator_script(tmp_path, X, y, url, session_params):
+    """A script labeling with the truth as annotator argv[1]: prints "ready",
+    then each item id once its submit has returned."""
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
     script = tmp_path / "annotator.py"
@@ -223,29 +222,34 @@ def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
             import sys
             import numpy as np
             from sklearn.linear_model import LogisticRegression
-            from skactive import ActiveLearner
-            from skactive.session import LabelingSession
+            from skactive import ActiveLearner, LabelingSession
             X = np.load({str(tmp_path / "X.npy")!r})
             y = np.load({str(tmp_path / "y.npy")!r})
+            name = sys.argv[1]
             learner = ActiveLearner(LogisticRegression(max_iter=500), batch_size=4,
                                     random_state=0)
-            session = LabelingSession(learner, X, {url!r}, lease_seconds=0.5)
+            session = LabelingSession(learner, X, {url!r}, {session_params})
             print("ready", flush=True)
-            while True:
-                batch = session.next_batch("bot")
-                if not batch:
-                    break
+            while batch := session.next_batch(name):
                 for item in batch:
-                    session.submit(item, int(y[int(item)]), "bot")
+                    session.submit(item, int(y[int(item)]), name)
                     print(item, flush=True)
             """
         )
     )
+    return script
+
+
+def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
+    """A scripted annotator is killed at random points; after each kill the
+    session reopens with every label whose submit returned, once each."""
+    X, y = iris
+    script = _annotator_script(tmp_path, X, y, url, "lease_seconds=0.5")
     rng = np.random.RandomState(0)
     confirmed = []
     for _ in range(25):  # 25 kills per database, 50 in all
         child = subprocess.Popen(
-            [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+            [sys.executable, str(script), "bot"], stdout=subprocess.PIPE, text=True
         )
         assert child.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.05, 0.6))
@@ -272,29 +276,7 @@ def test_every_committed_label_survives_sigkill(url, iris, tmp_path):
 
 def test_four_annotators_at_once_never_share_an_item(url, iris, tmp_path):
     X, y = iris
-    np.save(tmp_path / "X.npy", X)
-    np.save(tmp_path / "y.npy", y)
-    script = tmp_path / "annotator.py"
-    script.write_text(
-        textwrap.dedent(
-            f"""
-            import sys
-            import numpy as np
-            from sklearn.linear_model import LogisticRegression
-            from skactive import ActiveLearner, LabelingSession
-            X = np.load({str(tmp_path / "X.npy")!r})
-            y = np.load({str(tmp_path / "y.npy")!r})
-            name = sys.argv[1]
-            learner = ActiveLearner(LogisticRegression(max_iter=500), batch_size=4,
-                                    random_state=0)
-            session = LabelingSession(learner, X, {url!r}, budget=80, refit_every=5)
-            while batch := session.next_batch(name):
-                for item in batch:
-                    session.submit(item, int(y[int(item)]), name)
-                    print(item, flush=True)
-            """
-        )
-    )
+    script = _annotator_script(tmp_path, X, y, url, "budget=80, refit_every=5")
     LabelingSession(_learner(), X, url).close()  # created once, opened by all
     children = [
         subprocess.Popen(
@@ -302,7 +284,7 @@ def test_four_annotators_at_once_never_share_an_item(url, iris, tmp_path):
         )
         for k in range(4)
     ]
-    outputs = [child.communicate(timeout=300)[0].split() for child in children]
+    outputs = [child.communicate(timeout=300)[0].split()[1:] for child in children]
     assert [child.returncode for child in children] == [0] * 4
     confirmed = [item for out in outputs for item in out]
     assert len(confirmed) == len(set(confirmed))  # no item labeled twice
