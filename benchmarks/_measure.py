@@ -51,3 +51,19 @@ def run_in_process(target, args, timeout=None):
         process.kill()
     process.join()
     return result
+
+
+class ModALShim:
+    """What modAL's ranked batch reads from its learner: the model's
+    probabilities and the labeled rows, untransformed."""
+
+    on_transformed = False
+
+    def __init__(self, model, X_training):
+        self.estimator, self.X_training = model, X_training
+
+    def predict_proba(self, X):
+        return self.estimator.predict_proba(X)
+
+    def transform_without_estimating(self, X):
+        return X

@@ -33,7 +33,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 import torch  # noqa: E402
-from _measure import PeakMemory, run_in_process  # noqa: E402
+from _measure import ModALShim, PeakMemory, run_in_process  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_CLASSES, N_LABELED, BATCH = 10, 1000, 100
@@ -51,21 +51,6 @@ def make_pool(n_pool, n_features):
         random_state=0,
     )
     return X.astype(np.float32), y
-
-
-class _ModALShim:
-    """What modAL's ranked batch reads from its learner: the labeled rows."""
-
-    on_transformed = False
-
-    def __init__(self, model, X_training):
-        self.model, self.X_training = model, X_training
-
-    def predict_proba(self, X):
-        return self.model.predict_proba(X)
-
-    def transform_without_estimating(self, X):
-        return X
 
 
 def _case(method, n_pool, n_features, queue):
@@ -126,7 +111,7 @@ def _case(method, n_pool, n_features, queue):
     else:
         from modAL.batch import uncertainty_batch_sampling
 
-        shim = _ModALShim(model, labeled)
+        shim = ModALShim(model, labeled)
 
         def run():
             return uncertainty_batch_sampling(shim, pool, n_instances=BATCH)

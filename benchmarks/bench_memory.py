@@ -40,7 +40,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
-from _measure import PeakMemory, run_in_process  # noqa: E402
+from _measure import ModALShim, PeakMemory, run_in_process  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_FEATURES, N_CLASSES, N_LABELED, BATCH = 50, 10, 1000, 100
@@ -163,21 +163,6 @@ def _skactive_run(method, X, y):
     )
 
 
-class _ModALShim:
-    """What modAL's ranked batch reads from its learner."""
-
-    on_transformed = False
-
-    def __init__(self, model, X_training):
-        self.estimator, self.X_training = model, X_training
-
-    def predict_proba(self, X):
-        return self.estimator.predict_proba(X)
-
-    def transform_without_estimating(self, X):
-        return X
-
-
 def _peer_run(method, X, y):
     from sklearn.linear_model import LogisticRegression
 
@@ -189,7 +174,7 @@ def _peer_run(method, X, y):
 
         if method.endswith("uncertainty_sampling"):
             return lambda: uncertainty_sampling(model, pool, n_instances=BATCH)
-        shim = _ModALShim(model, labeled)
+        shim = ModALShim(model, labeled)
         return lambda: uncertainty_batch_sampling(shim, pool, n_instances=BATCH)
     from skactiveml.classifier import SklearnClassifier
     from skactiveml.pool import Badge, CoreSet
