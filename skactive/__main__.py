@@ -1,4 +1,4 @@
-"""Command line: ``python -m skactive demo``.
+"""Command line: ``python -m skactive demo``, ``label`` and ``session info``.
 
 The demo measures active learning the honest way: on a dataset that needs no
 download, it runs the simulated loop (a small random labeled set, then batches
@@ -219,7 +219,18 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     _add_session_parser(commands)
     _add_demo_parser(commands)
+    from skactive._label_command import add_label_parser
+
+    add_label_parser(commands, _positive_int)
     args = parser.parse_args(argv)
+    if args.command == "label":
+        from skactive._label_command import label_command
+
+        try:
+            label_command(args, sys.stdout)
+        except (ValueError, TypeError, ImportError) as error:
+            parser.error(str(error))
+        return 0
     if args.command == "session":
         try:
             _session_info(args)

@@ -222,8 +222,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return RandomSampling()
         return initial
 
-    def _current_strategy(self):
-        """The strategy that chooses the next batch, for the learner's state."""
+    def current_strategy(self):
+        """The strategy that chooses the next batch, for the fitted learner's
+        state: the ``query_strategy`` (uncertainty sampling when None), or the
+        label-free one while every label seen is one class."""
         if isinstance(self.estimator_, OneClassPlaceholder):
             return self._label_free_strategy()
         return self._strategy()

@@ -308,7 +308,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
                 bar.close()
                 return self
             start = time.perf_counter()
-            picked = self._current_strategy().select(
+            picked = self.current_strategy().select(
                 self.estimator_,
                 X_pool,
                 min(self.batch_size, budget - labeled.shape[0]),
@@ -383,7 +383,7 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         X_pool = self._validate_pool(X_pool)
         # A stream of its own, seeded by the latest fit or teach: asking again
         # without teaching gives the same batch, and a failed query changes nothing.
-        return self._current_strategy().select(
+        return self.current_strategy().select(
             self.estimator_,
             X_pool,
             batch_size,

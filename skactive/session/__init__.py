@@ -5,7 +5,9 @@ default, PostgreSQL by URL) as it arrives, leases items to annotators, and
 resumes where it stopped.
 """
 
+from skactive.session._app import LabelingServer, make_app
 from skactive.session._info import session_info
+from skactive.session._reading import PageFrame
 from skactive.session._session import LabelingSession
 
-__all__ = ["LabelingSession", "session_info"]
+__all__ = ["LabelingServer", "LabelingSession", "PageFrame", "make_app", "session_info"]

@@ -20,12 +20,15 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def make_app(session, token=None, max_body=MAX_BODY_BYTES):
-    """A Starlette app serving ``session``'s JSON API.
+    """A Starlette app serving ``session``'s labeling page and JSON API.
 
-    Routes: ``GET /api/next?annotator=&n=``, ``GET /api/item/{item_id}``,
-    ``POST /api/submit`` ``{"item_id", "label", "annotator"}``,
+    Routes: ``GET /`` (the page, its script and style inline: no other asset,
+    no CDN), ``GET /api/config``, ``GET /api/next?annotator=&n=``,
+    ``GET /api/item/{item_id}``, ``GET /api/media/{item_id}`` (an item's image
+    file), ``POST /api/submit`` ``{"item_id", "label", "annotator"}``,
     ``POST /api/skip`` ``{"item_id", "annotator"}``, ``POST /api/undo``
-    ``{"annotator"}`` and ``GET /api/progress``.
+    ``{"annotator"}``, ``GET /api/progress``, ``GET /api/history?annotator=``
+    and ``GET /api/curve``.
     """
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -38,12 +41,18 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
         return JSONResponse({"error": exc.message}, status_code=exc.status)
 
     routes = [
+        Route("/", api.page),
+        Route("/favicon.ico", api.no_icon),
+        Route("/api/config", api.config),
         Route("/api/next", api.next_items),
         Route("/api/item/{item_id:str}", api.item),
+        Route("/api/media/{item_id:str}", api.media),
         Route("/api/submit", api.submit, methods=["POST"]),
         Route("/api/skip", api.skip, methods=["POST"]),
         Route("/api/undo", api.undo, methods=["POST"]),
         Route("/api/progress", api.progress),
+        Route("/api/history", api.history),
+        Route("/api/curve", api.curve),
     ]
     return Starlette(
         routes=routes,
@@ -52,18 +61,41 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
     )
 
 
+def page_html():
+    """The labeling page: one HTML document with its script and style inline."""
+    from importlib.resources import files
+
+    static = files("skactive.session") / "static"
+    text = (static / "page.html").read_text(encoding="utf-8")
+    for name in ("page.css", "page.js"):
+        text = text.replace(f"/*{name}*/", (static / name).read_text(encoding="utf-8"))
+    return text
+
+
+def shortcut_keys(classes):
+    """One key per class: the labels themselves when each is one distinct
+    character (digits, letters), else 1-9 for the first nine classes."""
+    names = [str(c) for c in classes]
+    if names and all(len(n) == 1 and n.strip() for n in names):
+        if len(set(n.lower() for n in names)) == len(names):
+            return names
+    return [str(i + 1) if i < 9 else None for i in range(len(names))]
+
+
 class _Api:
-    """The routes: each checks its request and makes one session call."""
+    """The routes: each checks its request and makes one session call, in a
+    worker thread so that a long call (a refit) never stalls the event loop."""
 
     def __init__(self, session, max_body):
         self.session, self.max_body = session, max_body
         self.lock = threading.Lock()  # one session call at a time
+        self.html = page_html()
 
     @staticmethod
     def _json(payload):
         from starlette.responses import JSONResponse
 
-        return JSONResponse(payload)
+        return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
     async def _body(self, request, *required):
         data = await request.body()
@@ -78,9 +110,14 @@ class _Api:
         for key in required:
             if key not in payload:
                 raise _Refused(422, f"the body needs {key!r}")
-        return payload, str(payload.get("annotator", "default"))
+        return payload, _annotator(payload.get("annotator", "default"))
 
-    def _call(self, function, *args):
+    async def _call(self, function, *args):
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(self._locked, function, *args)
+
+    def _locked(self, function, *args):
         try:
             with self.lock:
                 return function(*args)
@@ -90,36 +127,87 @@ class _Api:
         except TypeError as bad:
             raise _Refused(422, str(bad)) from bad
 
+    async def page(self, request):
+        from starlette.responses import HTMLResponse
+
+        return HTMLResponse(self.html, headers={"Cache-Control": "no-store"})
+
+    async def no_icon(self, request):
+        from starlette.responses import Response
+
+        return Response(status_code=204)
+
+    async def config(self, request):
+        classes = await self._call(self.session.classes)
+        progress = await self._call(self.session.progress)
+        return self._json(
+            {
+                "classes": classes,
+                "keys": shortcut_keys(classes),
+                "skip_key": " ",
+                "undo_key": "Backspace",
+                "batch_size": self.session.batch_size,
+                "budget": self.session.budget,
+                "n_items": progress["n_items"],
+                "kind": self.session.view.kind,
+            }
+        )
+
     async def next_items(self, request):
-        annotator = request.query_params.get("annotator", "default")
+        annotator = _annotator(request.query_params.get("annotator", "default"))
         n = request.query_params.get("n")
         if n is not None and not n.isdigit():
             raise _Refused(422, "n must be a positive integer")
         count = None if n is None else int(n)
-        items = self._call(self.session.next_batch, annotator, count)
+        items = await self._call(self.session.next_batch, annotator, count)
         return self._json({"items": [str(i) for i in items]})
 
     async def item(self, request):
         item_id = request.path_params["item_id"]
-        return self._json(self._call(self.session.describe_item, item_id))
+        return self._json(await self._call(self.session.describe_item, item_id))
+
+    async def media(self, request):
+        from starlette.responses import FileResponse
+
+        item_id = request.path_params["item_id"]
+        found = await self._call(self.session.item_media, item_id)
+        if found is None:
+            raise _Refused(404, f"item {item_id!r} has no image file")
+        return FileResponse(found[0], media_type=found[1])
 
     async def submit(self, request):
         payload, annotator = await self._body(request, "item_id", "label")
         item_id, label = payload["item_id"], payload["label"]
-        self._call(self.session.submit, item_id, label, annotator)
-        return self._json({"ok": True, "progress": self._call(self.session.progress)})
+        await self._call(self.session.submit, item_id, label, annotator)
+        return self._json(
+            {"ok": True, "progress": await self._call(self.session.progress)}
+        )
 
     async def skip(self, request):
         payload, annotator = await self._body(request, "item_id")
-        self._call(self.session.skip, payload["item_id"], annotator)
+        await self._call(self.session.skip, payload["item_id"], annotator)
         return self._json({"ok": True})
 
     async def undo(self, request):
         _, annotator = await self._body(request)
-        return self._json({"undone": self._call(self.session.undo, annotator)})
+        return self._json({"undone": await self._call(self.session.undo, annotator)})
 
     async def progress(self, request):
-        return self._json(self._call(self.session.progress))
+        return self._json(await self._call(self.session.progress))
+
+    async def history(self, request):
+        annotator = _annotator(request.query_params.get("annotator", "default"))
+        return self._json({"labels": await self._call(self.session.history, annotator)})
+
+    async def curve(self, request):
+        return self._json(await self._call(self.session.learning_curve))
+
+
+def _annotator(name):
+    """An annotator's name: a non-empty string of at most 255 characters."""
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise _Refused(422, "annotator must be a name of 1 to 255 characters")
+    return name.strip()
 
 
 class _Refused(Exception):
@@ -207,3 +295,8 @@ class LabelingServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+    @property
+    def running(self):
+        """True while the server thread serves."""
+        return self._thread.is_alive() and not self._server.should_exit

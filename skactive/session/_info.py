@@ -35,6 +35,7 @@ def session_info(url):
     try:
         if not store.exists():
             raise ValueError(f"No labeling session at {url}: the database is empty.")
+        store.migrate()  # an older database gets the newer columns
         meta, ids, _ = store.load()
         events = store.events()
         with store.engine.connect() as connection:

@@ -11,13 +11,14 @@ from sklearn.base import clone
 from skactive._initial import initial_draw
 from skactive.session._pool import (
     describe_difference,
-    describe_row,
     item_ids,
     plain_label,
     row_hashes,
 )
+from skactive.session._reading import SessionReading
 from skactive.session._state import LabelState
 from skactive.session._store import Store
+from skactive.session._view import ItemView
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
@@ -27,7 +28,7 @@ __all__ = ["LabelingSession"]
 DEFAULT_URL = "sqlite:///skactive_session.db"
 
 
-class LabelingSession:
+class LabelingSession(SessionReading):
     """Label a pool with a learner choosing what comes next; every label durable.
 
     The session keeps the bookkeeping: items handed out are leased to their
@@ -71,6 +72,11 @@ class LabelingSession:
         Refit in a background thread; batches come from the latest model that
         finished meanwhile, so the annotator never waits for a fit (the batches
         then depend on timing; :meth:`wait` joins the running fit).
+    display : sequence, ndarray or None, default=None
+        What the labeling page shows for each item instead of its pool row:
+        texts, image file paths, or an array of images (n, height, width[, 3]).
+    image_shape : tuple or None, default=None
+        Show each pool row as an image of this shape (digits: ``(8, 8)``).
     """
 
     def __init__(
@@ -87,6 +93,8 @@ class LabelingSession:
         background_refit=False,
         initial_labels=None,
         overlap=1,
+        display=None,
+        image_shape=None,
     ):
         if not isinstance(lease_seconds, Real) or not lease_seconds > 0:
             raise ValueError(f"lease_seconds must be positive, not {lease_seconds}")
@@ -102,6 +110,7 @@ class LabelingSession:
         self._generation = self._fitted_generation = 0
         self._refit_thread, self._refit_error = None, None
         self.ids = item_ids(X, ids)
+        self.view = ItemView(X, display, image_shape)
         self._position = {item: p for p, item in enumerate(self.ids.tolist())}
         if initial_labels is not None:
             initial_labels = self._checked_labels(initial_labels)
@@ -124,6 +133,7 @@ class LabelingSession:
             config = {"n_items": int(self.ids.shape[0]), "overlap": self.overlap}
             self._store.create(self.ids, hashes, config, initial_labels or {})
             return
+        self._store.migrate()
         _, stored_ids, stored_hashes = self._store.load()
         difference = describe_difference(stored_ids, stored_hashes, self.ids, hashes)
         if difference is not None:
@@ -167,11 +177,17 @@ class LabelingSession:
         self._refit_thread = threading.Thread(target=self._fit, args=args, daemon=True)
         self._refit_thread.start()
 
-    def _round(self):
-        """Labels the serving model was fitted on (the round a label is given in)."""
+    def _prediction(self, item_id):
+        """``(round, predicted)``: the labels the serving model was fitted on
+        (the round a label is given in), and its prediction for the item (None
+        without a model): the test half of the learning curve."""
         with self._model_lock:
             learner = self.learner_
-        return 0 if learner is None else n_rows(learner.X_labeled_)
+        if learner is None:
+            return 0, None
+        row = take_rows(self.X, [self._position[item_id]])
+        predicted = plain_label(learner.predict(row)[0])
+        return n_rows(learner.X_labeled_), predicted
 
     def _fit(self, generation, positions, labels):
         """Fit on the given labels; the newest finished fit serves the queries."""
@@ -262,13 +278,16 @@ class LabelingSession:
             mine = [i for i, who in leases if who == annotator]
             mine = [i for i in mine if annotator not in self._state.votes(i)][:n]
             chosen = self._in_progress(annotator, leased, n - len(mine))
+            why = [(None, None)] * len(chosen)
             wanted = n - len(mine) - len(chosen)
             if self.budget is not None:  # items started by anyone count against it
                 started = set(self._state.labels) | set(leased)
                 wanted = min(wanted, self.budget - len(started))
             if wanted > 0:
-                chosen += self._choose(annotator, leased, wanted)
-            self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
+                new, reasons = self._choose(annotator, leased, wanted)
+                chosen, why = chosen + new, why + reasons
+            expires = now + self.lease_seconds
+            self._store.lease(connection, chosen, annotator, expires, why)
         return mine + chosen
 
     def _in_progress(self, annotator, leased, n):
@@ -302,7 +321,7 @@ class LabelingSession:
         is_free[[self._position[item] for item in taken]] = False
         free = np.flatnonzero(is_free)
         if free.shape[0] == 0:
-            return []
+            return [], []
         pool = PoolRows(self.X, free)
         n = min(n, free.shape[0])
         with self._model_lock:
@@ -312,9 +331,12 @@ class LabelingSession:
             initial = getattr(self.learner, "initial_strategy", "random")
             initial = "random" if initial == "stratified" else initial
             picked = initial_draw(initial, pool, None, n, rng)
+            why = [(f"{initial} (nothing labeled yet)", None)] * len(picked)
         else:
             picked = learner.query(pool, n)
-        return [self.ids[p] for p in free[np.asarray(picked, dtype=np.int64)]]
+            why = _reasons(learner, take_rows(self.X, free[picked]))
+        chosen = free[np.asarray(picked, dtype=np.int64)]
+        return [self.ids[p] for p in chosen], why
 
     def submit(self, item_id, label, annotator="default"):
         """Record ``label`` for ``item_id``; returns once it is committed."""
@@ -335,13 +357,15 @@ class LabelingSession:
                     f"Item {item_id!r} is leased to {sorted(others)[0]!r} until its "
                     "lease expires; label the items next_batch gave you."
                 )
+            round, predicted = self._prediction(item_id)
             event = self._store.append(
                 connection,
                 item_id,
                 "label",
                 annotator,
                 label=label,
-                round=self._round(),
+                round=round,
+                predicted=predicted,
             )
             self._store.release(connection, item_id, annotator)
         self._apply(event)
@@ -375,6 +399,13 @@ class LabelingSession:
             record = self._store.append(
                 connection, item_id, "undo", annotator, undoes=event
             )
+            # The item goes back to its annotator, first in their batch: a
+            # reload shows it again.
+            self._store.release(connection, item_id, annotator)
+            now = time.time()
+            expires = self._store.first_expiry(connection, annotator, now)
+            expires = now + self.lease_seconds if expires is None else expires
+            self._store.lease(connection, [item_id], annotator, expires, rank=-1)
         self._apply(record)
         self._refit()
         return item_id
@@ -393,61 +424,11 @@ class LabelingSession:
         unlabeled[[self._position[item] for item in self._state.labels]] = False
         return bool(learner.should_stop(PoolRows(self.X, np.flatnonzero(unlabeled))))
 
-    # -- reading ----------------------------------------------------------------------
-
-    def labels(self):
-        """The current labels, in the order given, as a DataFrame: ``item_id``,
-        ``label`` (the majority with ``overlap``), ``annotator`` (who gave it
-        last), ``n_labels`` (annotators who labeled the item) and
-        ``disagreement`` (they gave different labels)."""
-        import pandas as pd
-
-        items = self._state.labeled_items()
-        current = [self._state.current(i) for i in items]
-        votes = [self._state.votes(i) for i in items]
-        return pd.DataFrame(
-            {
-                "item_id": items,
-                "label": [label for label, _ in current],
-                "annotator": [annotator for _, annotator in current],
-                "n_labels": [len(v) for v in votes],
-                "disagreement": [len(set(v.values())) > 1 for v in votes],
-            }
-        )
-
-    def export(self, path):
-        """Write :meth:`labels` to ``path``: CSV, or Parquet for ``.parquet``
-        (which needs pyarrow). Returns the path."""
-        labels = self.labels()
-        path = str(path)
-        if path.endswith(".parquet"):
-            labels.to_parquet(path, index=False)
-        elif path.endswith(".csv"):
-            labels.to_csv(path, index=False)
-        else:
-            raise ValueError(f"export writes .csv or .parquet files, got {path!r}.")
-        return path
-
     def fitted_learner(self):
         """The learner fitted on the labels (after any background refit), or
         None while nothing is labeled."""
         self.wait()
         return self.learner_
-
-    def progress(self):
-        """Counts: items, labeled, leased, skipped, per annotator; the budget."""
-        with self._store.engine.connect() as connection:
-            leases = self._store.active_leases(connection, time.time(), prune=False)
-        return {
-            "n_items": n_rows(self.X),
-            "n_labeled": len(self._state.labels),
-            "n_leased": len(leases),
-            "n_skipped": self._state.n_skipped(),
-            "budget": self.budget,
-            "annotators": self._state.per_annotator(),
-            "last_activity": self._state.last_activity,
-            **({} if self.overlap == 1 else self._state.agreement(self.overlap)),
-        }
 
     def review_batch(self, annotator="default", n=None, label_issues=True):
         """Items to check again, leased to ``annotator``: those whose annotators
@@ -476,20 +457,12 @@ class LabelingSession:
             self._store.lease(connection, chosen, annotator, now + self.lease_seconds)
         return chosen
 
-    def describe_item(self, item_id):
-        """What to show for an item: its id, values and row shape."""
-        item_id = self._check_item(item_id)
-        return {"item_id": item_id, **describe_row(self.X, self._position[item_id])}
-
-    def serve(self, host="127.0.0.1", port=0, token=None):
-        """Serve the JSON API (uvicorn, a background thread): ``.url``, ``.stop()``."""
-        from skactive.session._app import LabelingServer
-
-        return LabelingServer(self, host=host, port=port, token=token)
-
     def close(self):
         """Release the database connections; the labels stay in the database."""
         self._closed = True
+        server = getattr(self, "_widget_server", None)
+        if server is not None:
+            server.stop()
         self._store.close()
 
     def __enter__(self):
@@ -497,3 +470,18 @@ class LabelingSession:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _reasons(learner, rows):
+    """``(strategy, score)`` of each chosen row: the strategy's repr, and its
+    score for per-sample strategies (None for those that choose batches)."""
+    from skactive.strategies import get_strategy_tags
+
+    strategy = learner.current_strategy()
+    name = repr(strategy)[:255]
+    if not get_strategy_tags(strategy).per_sample_scores:
+        return [(name, None)] * n_rows(rows)
+    scores = strategy.score_samples(
+        learner.estimator_, rows, random_state=learner.random_state
+    )
+    return [(name, float(score)) for score in np.asarray(scores, dtype=float)]

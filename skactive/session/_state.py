@@ -48,6 +48,9 @@ class LabelState:
     def __init__(self, events=()):
         self.labels = {}  # item -> [(event, label, annotator)], oldest first
         self.skipped = {}  # annotator -> items
+        # label event -> (round, predicted, label): what the serving model said
+        # before it learnt the label (labels given without a model are absent).
+        self.predictions = {}
         self.last_event, self.last_activity = 0, None
         for event in events:
             self.apply(event)
@@ -59,7 +62,11 @@ class LabelState:
         if kind == "label":
             entry = (event["event"], json.loads(event["label"]), event["annotator"])
             self.labels.setdefault(item, []).append(entry)
+            if event.get("predicted") is not None:
+                predicted = json.loads(event["predicted"])
+                self.predictions[event["event"]] = (event["round"], predicted, entry[1])
         elif kind == "undo":
+            self.predictions.pop(event["undoes"], None)
             stack = self.labels.get(item, [])
             stack[:] = [e for e in stack if e[0] != event["undoes"]]
             if not stack:
@@ -114,6 +121,31 @@ class LabelState:
             "n_disagreements": len(self.disagreements()),
             "kappa": fleiss_kappa(complete) if overlap > 1 else None,
         }
+
+    def history(self, annotator):
+        """``[(event, item, label)]``: ``annotator``'s labels in force, newest
+        first."""
+        own = [
+            (event, item, label)
+            for item, stack in self.labels.items()
+            for event, label, who in stack
+            if who == annotator
+        ]
+        return sorted(own, reverse=True)
+
+    def prequential(self, window):
+        """Test-then-train accuracy: for the labels in the order given, the
+        round each was predicted in and the share of the last ``window``
+        predictions that were right (NaN until ``min(window, 5)`` exist)."""
+        entries = [self.predictions[e] for e in sorted(self.predictions)]
+        rounds = np.array([r for r, _, _ in entries], dtype=np.int64)
+        right = np.array([p == y for _, p, y in entries], dtype=np.float64)
+        total = np.concatenate([[0.0], np.cumsum(right)])
+        ends = np.arange(1, right.shape[0] + 1)
+        starts = np.maximum(ends - window, 0)
+        accuracy = (total[ends] - total[starts]) / (ends - starts)
+        accuracy[ends - starts < min(window, 5)] = np.nan
+        return rounds, accuracy
 
     def n_skipped(self):
         return len(set().union(*self.skipped.values()))

@@ -23,8 +23,10 @@ except ImportError as error:  # an extra, not a runtime dependency
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 
-#: Written at creation; a later release migrates older versions on open.
-SCHEMA_VERSION = 1
+#: Written at creation; an older database is migrated when it is opened
+#: (version 2 added the model's prediction to label events, and the strategy and
+#: score that chose an item to its lease).
+SCHEMA_VERSION = 2
 
 _META = sa.MetaData()
 META = sa.Table(
@@ -52,6 +54,8 @@ EVENTS = sa.Table(
     sa.Column("undoes", sa.Integer, nullable=True),
     # The round: how many labels the serving model was fitted on at the time.
     sa.Column("round", sa.Integer, nullable=False, default=0),
+    # What that model predicted for the item before it learnt the label (JSON).
+    sa.Column("predicted", sa.Text, nullable=True),
 )
 LEASES = sa.Table(
     "skactive_leases",
@@ -60,7 +64,13 @@ LEASES = sa.Table(
     sa.Column("annotator", sa.String(255), primary_key=True),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),  # order within its batch
+    # Why the item was chosen: the strategy's name and its score (None for
+    # strategies that choose whole batches).
+    sa.Column("strategy", sa.String(255), nullable=True),
+    sa.Column("score", sa.Float, nullable=True),
 )
+#: Columns added after version 1, nullable, added by ``Store.migrate``.
+_ADDED = {2: [(EVENTS, "predicted"), (LEASES, "strategy"), (LEASES, "score")]}
 
 
 def _sqlite_engine(url):
@@ -138,7 +148,34 @@ class Store:
             for item, label in labels.items():
                 self.append(connection, item, "label", "import", label=label)
 
-    def load(self):
+    def migrate(self):
+        """Bring a database written by an older release to ``SCHEMA_VERSION``;
+        returns the version it had. Columns are added, nothing is rewritten."""
+        meta, _, _ = self.load(items=False)
+        version = int(meta["schema_version"])
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"The session at {self.url} was written by a newer skactive "
+                f"(schema {version}, this one reads {SCHEMA_VERSION}): upgrade."
+            )
+        if version == SCHEMA_VERSION:
+            return version
+        dialect = self.engine.dialect
+        with self.transaction() as connection:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for table, name in _ADDED.get(step, []):
+                    kind = table.c[name].type.compile(dialect=dialect)
+                    connection.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"
+                    )
+            connection.execute(
+                META.update()
+                .where(META.c.key == "schema_version")
+                .values(value=json.dumps(SCHEMA_VERSION))
+            )
+        return version
+
+    def load(self, items=True):
         """``(meta dict, ids, hashes)`` as stored."""
         with self.engine.connect() as connection:
             meta = {
@@ -147,6 +184,8 @@ class Store:
                     sa.select(META.c.key, META.c.value)
                 )
             }
+            if not items:
+                return meta, None, None
             items = connection.execute(
                 sa.select(ITEMS.c.item_id, ITEMS.c.row_hash).order_by(ITEMS.c.position)
             ).all()
@@ -165,16 +204,21 @@ class Store:
             return [dict(row._mapping) for row in fresh.execute(query)]
 
     @staticmethod
-    def append(connection, item_id, kind, annotator, label=None, undoes=None, round=0):
-        """Insert one event; returns it as stored (with its ``event`` number)."""
+    def append(connection, item_id, kind, annotator, label=None, **extra):
+        """Insert one event; returns it as stored (with its ``event`` number).
+
+        ``extra``: ``undoes`` (an undo's label event), ``round`` and
+        ``predicted`` (a label's model and what it predicted)."""
+        predicted = extra.get("predicted")
         event = {
-            "round": int(round),
+            "round": int(extra.get("round", 0)),
+            "predicted": None if predicted is None else json.dumps(predicted),
             "item_id": item_id,
             "kind": kind,
             "label": None if label is None else json.dumps(label),
             "annotator": annotator,
             "created_at": time.time(),
-            "undoes": undoes,
+            "undoes": extra.get("undoes"),
         }
         result = connection.execute(EVENTS.insert().values(**event))
         return {"event": result.inserted_primary_key[0], **event}
@@ -191,16 +235,41 @@ class Store:
         return [(r.item_id, r.annotator) for r in rows]
 
     @staticmethod
-    def lease(connection, item_ids, annotator, expires_at):
+    def first_expiry(connection, annotator, now):
+        """When ``annotator``'s first active lease expires (None without one)."""
+        query = sa.select(sa.func.min(LEASES.c.expires_at)).where(
+            (LEASES.c.annotator == annotator) & (LEASES.c.expires_at > now)
+        )
+        return connection.execute(query).scalar()
+
+    @staticmethod
+    def lease(connection, item_ids, annotator, expires_at, why=None, rank=0):
+        """Lease items to ``annotator``, ranked from ``rank`` in the order given;
+        ``why``: one ``(strategy, score)`` each."""
+        why = why or [(None, None)] * len(item_ids)
         if item_ids:
             connection.execute(
                 LEASES.insert(),
                 [
                     {"item_id": i, "annotator": annotator, "expires_at": expires_at}
-                    | {"rank": rank}
-                    for rank, i in enumerate(item_ids)
+                    | {"rank": rank + k, "strategy": strategy, "score": score}
+                    for k, (i, (strategy, score)) in enumerate(
+                        zip(item_ids, why, strict=True)
+                    )
                 ],
             )
+
+    def why(self, item_id):
+        """``(strategy, score)`` of the latest lease of an item, or None."""
+        query = (
+            sa.select(LEASES.c.strategy, LEASES.c.score)
+            .where(LEASES.c.item_id == item_id)
+            .order_by(LEASES.c.expires_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else (row.strategy, row.score)
 
     @staticmethod
     def release(connection, item_id, annotator):
