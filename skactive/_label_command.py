@@ -97,7 +97,9 @@ def load_pool(args):
         options["display"] = frame[args.text_column].astype(str).tolist()
     if args.id_column is not None:
         options["ids"] = frame[args.id_column].to_numpy()
-    X = frame.select_dtypes("number").drop(columns=args.id_column, errors="ignore")
+    X = frame.select_dtypes("number")
+    if args.id_column is not None:
+        X = X.drop(columns=args.id_column, errors="ignore")
     if X.shape[1] == 0:
         raise ValueError("the table has no numeric column to learn from")
     return X, options, classes

@@ -116,3 +116,68 @@ def test_serve_runs_a_real_server_on_the_loopback_only(session):
         assert httpx.get(url, params={"token": "s3cret"}).status_code == 200
     finally:
         guarded.stop()
+
+
+def test_the_page_is_one_local_document_and_its_routes_answer(session):
+    client = TestClient(make_app(session))
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith(
+        "text/html"
+    )
+    # Script and style inline: the page asks for nothing but the API.
+    assert "<script src" not in page.text and "<link" not in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    assert "/api/next" in page.text and "keydown" in page.text
+    config = client.get("/api/config").json()
+    assert config["classes"] == list(range(10))
+    assert config["keys"] == [str(i) for i in range(10)]  # the digits themselves
+    item = client.get("/api/next", params={"annotator": "ana"}).json()["items"][0]
+    shown = client.get(f"/api/item/{item}").json()
+    assert shown["why"]["strategy"].startswith("random")  # nothing labeled yet
+    client.post("/api/submit", json={"item_id": item, "label": 3, "annotator": "ana"})
+    history = client.get("/api/history", params={"annotator": "ana"}).json()
+    assert history == {"labels": [{"item_id": item, "label": 3}]}
+    assert client.get("/api/curve").json()["n_checked"] == 0  # no model predicted it
+    assert client.get("/api/media/0").status_code == 404  # rows, not image files
+    assert client.get("/favicon.ico").status_code == 204
+
+
+def test_the_api_refuses_bad_annotators_and_the_token_guards_the_page(session):
+    client = TestClient(make_app(session))
+    for name in ("", " ", "x" * 256):
+        answer = client.get("/api/next", params={"annotator": name})
+        assert answer.status_code == 422 and "annotator" in answer.json()["error"]
+        answer = client.post("/api/undo", json={"annotator": name})
+        assert answer.status_code == 422
+    answer = client.post("/api/skip", json={"item_id": "0", "annotator": 7})
+    assert answer.status_code == 422
+    assert session.progress()["n_leased"] == 0 and session.progress()["n_skipped"] == 0
+    guarded = TestClient(make_app(session, token="s3cret"))
+    assert guarded.get("/").status_code == 401
+    assert guarded.get("/api/media/0").status_code == 401
+    assert guarded.get("/", params={"token": "s3cret"}).status_code == 200
+
+
+def test_image_files_are_served_by_item_id_only(tmp_path):
+    X = np.arange(12, dtype=float).reshape(3, 4)
+    paths = []
+    for k in range(3):
+        path = tmp_path / f"item{k}.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([k]) * 20)
+        paths.append(path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the browser")
+    learner = ActiveLearner(LogisticRegression(), classes=["a", "b"], random_state=0)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with LabelingSession(learner, X, url, display=paths) as session:
+        client = TestClient(make_app(session))
+        assert client.get("/api/config").json()["kind"] == "image_file"
+        answer = client.get("/api/media/1")
+        assert (
+            answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+        )
+        assert answer.content == paths[1].read_bytes()
+        assert client.get("/api/item/1").json()["view"] == {"kind": "image_file"}
+        for bad in ("3", "..%2Fsecret.txt", str(secret), "%2E%2E"):
+            answer = client.get(f"/api/media/{bad}")
+            assert answer.status_code == 404 and "not for" not in answer.text
