@@ -72,7 +72,7 @@ def test_items_are_shown_as_images_texts_tables_or_numbers(tmp_path):
 
 
 def test_bad_display_and_image_shape_are_clear_errors():
-    with pytest.raises(ValueError, match="image_shape=.*as many pixels"):
+    with pytest.raises(ValueError, match=r"image_shape=.*as many pixels"):
         ItemView(X_DIGITS, image_shape=(7, 7))
     with pytest.raises(ValueError, match="image_shape"):
         ItemView(X_DIGITS, image_shape=(64,))
