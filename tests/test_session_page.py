@@ -192,3 +192,37 @@ def test_the_notebook_frame_points_at_a_running_page(tmp_path):
         assert session.widget().server is frame.server  # one server, reused
     with pytest.raises(httpx.ConnectError):  # close() stopped it
         httpx.get(frame.url, timeout=2)
+
+
+class _CountingLogistic(LogisticRegression):
+    """Counts the fits running at once (a slow fit, so labels arrive meanwhile)."""
+
+    running, most = [0], [0]
+
+    def fit(self, X, y, sample_weight=None):
+        import time
+
+        self.running[0] += 1
+        self.most[0] = max(self.most[0], self.running[0])
+        try:
+            time.sleep(0.1)
+            return super().fit(X, y, sample_weight)
+        finally:
+            self.running[0] -= 1
+
+
+def test_background_fits_run_one_at_a_time_and_end_on_the_latest_labels(tmp_path):
+    _CountingLogistic.running[0] = _CountingLogistic.most[0] = 0
+    learner = ActiveLearner(
+        _CountingLogistic(max_iter=200), batch_size=8, classes=list(range(10))
+    )
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    with LabelingSession(learner, X_DIGITS, url, background_refit=True) as session:
+        items = session.next_batch()
+        for item in items:  # faster than a fit: they pile up unless coalesced
+            session.submit(item, int(Y_DIGITS[int(item)]))
+        fitted = session.fitted_learner()
+        assert _CountingLogistic.most[0] == 1
+        assert sorted(fitted.X_labeled_.tolist()) == sorted(
+            X_DIGITS[[int(i) for i in items]].tolist()
+        )

@@ -109,6 +109,7 @@ class LabelingSession(SessionReading):
         self._model_lock = threading.Lock()
         self._generation = self._fitted_generation = 0
         self._refit_thread, self._refit_error = None, None
+        self._next_fit = None
         self.ids = item_ids(X, ids)
         self.view = ItemView(X, display, image_shape)
         self._position = {item: p for p, item in enumerate(self.ids.tolist())}
@@ -174,8 +175,24 @@ class LabelingSession(SessionReading):
         if not self.background_refit or n_fit == 0:
             self._fit(*args)
             return
-        self._refit_thread = threading.Thread(target=self._fit, args=args, daemon=True)
-        self._refit_thread.start()
+        # One background fit at a time: labels that arrive meanwhile are fitted
+        # together when it ends (fits piling up would slow every one of them).
+        with self._model_lock:
+            self._next_fit = args
+            idle = self._refit_thread is None
+            if idle:
+                self._refit_thread = threading.Thread(target=self._fits, daemon=True)
+                self._refit_thread.start()
+
+    def _fits(self):
+        """The background fitter: the latest labels, until none are waiting."""
+        while True:
+            with self._model_lock:
+                args, self._next_fit = self._next_fit, None
+                if args is None:
+                    self._refit_thread = None
+                    return
+            self._fit(*args)
 
     def _prediction(self, item_id):
         """``(round, predicted)``: the labels the serving model was fitted on
