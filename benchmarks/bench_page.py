@@ -57,8 +57,8 @@ def _timed_fits(session):
 
 
 def run(estimator, background, directory):
-    from sklearn.datasets import load_digits
     from selenium.webdriver.support.ui import WebDriverWait
+    from sklearn.datasets import load_digits
 
     from skactive import ActiveLearner, LabelingSession
     from skactive._demo import make_estimator
@@ -108,7 +108,8 @@ def _row(name, mode, latencies, saves, during, fit_times):
     return (
         f"| {name} | {mode} | {len(latencies)} | {p(latencies, 50):.1f} | "
         f"{p(latencies, 99):.1f} | {max(latencies):.1f} | {p(saves, 50):.0f} | "
-        f"{p(saves, 99):.0f} | {100 * during:.0f} % | {1000 * np.median(fit_times):.0f} |"
+        f"{p(saves, 99):.0f} | {100 * during:.0f} % | "
+        f"{1000 * np.median(fit_times):.0f} |"
     )
 
 
