@@ -208,3 +208,27 @@ def test_two_annotators_in_two_browsers_never_see_the_same_item(browsers, server
     assert len(labels[0]) == len(labels[1]) == 6
     assert set(labels[0]).isdisjoint(labels[1])
     assert np.all([TRUTH[int(i)] == v for i, v in labels[0].items()])
+
+
+def test_texts_are_shown_as_text_never_as_html(browsers, tmp_path):
+    attack = "<b>bold</b><img src=x onerror='window.pwned=1'>"
+    texts = [f"review {k}: {attack}" for k in range(6)]
+    learner = ActiveLearner(
+        LogisticRegression(), classes=["good", "bad"], random_state=0
+    )
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    X = np.arange(12.0).reshape(6, 2)
+    with LabelingSession(learner, X, url, display=texts) as session:
+        server = session.serve()
+        try:
+            driver = browsers()
+            body = _page(driver, server.url, "ana")
+            shown = driver.find_element("css selector", "#item pre").text
+            assert shown == texts[int(_shown(driver))]
+            assert driver.find_elements("css selector", "#item b, #item img") == []
+            body.send_keys("1")  # "good" is the first class: key 1
+            _wait(driver, "return window.skactive.pending === 0")
+            assert driver.execute_script("return window.pwned") is None
+        finally:
+            server.stop()
+        assert session.labels().label.tolist() == ["good"]
