@@ -9,7 +9,7 @@ import numpy as np
 from skactive.session._pool import describe_row
 from skactive.utils.inputs import n_rows
 
-__all__ = ["PageFrame", "SessionReading"]
+__all__ = ["PageFrame", "SessionReading", "choice_reasons"]
 
 
 class SessionReading:
@@ -181,3 +181,18 @@ class PageFrame:
     def stop(self):
         """Stop the page's server."""
         self.server.stop()
+
+
+def choice_reasons(learner, rows):
+    """``(strategy, score)`` of each chosen row: the strategy's repr, and its
+    score for per-sample strategies (None for those that choose batches)."""
+    from skactive.strategies import get_strategy_tags
+
+    strategy = learner.current_strategy()
+    name = repr(strategy)[:255]
+    if not get_strategy_tags(strategy).per_sample_scores:
+        return [(name, None)] * n_rows(rows)
+    scores = strategy.score_samples(
+        learner.estimator_, rows, random_state=learner.random_state
+    )
+    return [(name, float(score)) for score in np.asarray(scores, dtype=float)]

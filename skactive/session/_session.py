@@ -15,7 +15,7 @@ from skactive.session._pool import (
     plain_label,
     row_hashes,
 )
-from skactive.session._reading import SessionReading
+from skactive.session._reading import SessionReading, choice_reasons
 from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.session._view import ItemView
@@ -351,7 +351,7 @@ class LabelingSession(SessionReading):
             why = [(f"{initial} (nothing labeled yet)", None)] * len(picked)
         else:
             picked = learner.query(pool, n)
-            why = _reasons(learner, take_rows(self.X, free[picked]))
+            why = choice_reasons(learner, take_rows(self.X, free[picked]))
         chosen = free[np.asarray(picked, dtype=np.int64)]
         return [self.ids[p] for p in chosen], why
 
@@ -487,18 +487,3 @@ class LabelingSession(SessionReading):
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _reasons(learner, rows):
-    """``(strategy, score)`` of each chosen row: the strategy's repr, and its
-    score for per-sample strategies (None for those that choose batches)."""
-    from skactive.strategies import get_strategy_tags
-
-    strategy = learner.current_strategy()
-    name = repr(strategy)[:255]
-    if not get_strategy_tags(strategy).per_sample_scores:
-        return [(name, None)] * n_rows(rows)
-    scores = strategy.score_samples(
-        learner.estimator_, rows, random_state=learner.random_state
-    )
-    return [(name, float(score)) for score in np.asarray(scores, dtype=float)]
