@@ -372,14 +372,21 @@ def test_strategy_tags_declare_what_each_strategy_needs():
     label_free = StrategyTags(requires_model=False, reads_pool_rows=True)
     scoring = StrategyTags(per_sample_scores=True, reads_pool_rows=True)
     views = StrategyTags(reads_pool_rows=True)
+    # Per-sample strategies and random sampling also take dask pools.
+    dask_scoring = StrategyTags(
+        per_sample_scores=True, reads_pool_rows=True, reads_dask_pools=True
+    )
+    dask_label_free = StrategyTags(
+        requires_model=False, reads_pool_rows=True, reads_dask_pools=True
+    )
     expected = {
-        RandomSampling(): label_free,
+        RandomSampling(): dask_label_free,
         KMeansSampling(): label_free,
         TypiClust(): label_free,
         CoreSet(): label_free,
-        UncertaintySampling(): scoring,
-        BALD(): scoring,
-        ExpectedModelChange(): scoring,
+        UncertaintySampling(): dask_scoring,
+        BALD(): dask_scoring,
+        ExpectedModelChange(): dask_scoring,
         InformationDensity(): scoring,
         BatchBALD(): views,
         BADGE(): views,

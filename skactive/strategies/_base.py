@@ -26,8 +26,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
+from skactive.utils.dask_pools import dask_top_k_candidates, is_dask_collection
 from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows
-from skactive.utils.ranking import StreamingTopK
+from skactive.utils.ranking import StreamingTopK, finish_top_k
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
@@ -65,12 +66,16 @@ class StrategyTags:
         rows of a simulation, not copied) through the row helpers of
         :mod:`skactive.utils.inputs`. Per-sample strategies do (the base reads
         the chunks); for any other, ``select`` copies the rows out first.
+    reads_dask_pools : bool, default=False
+        A batch strategy that can take a dask pool (per-sample strategies
+        always can: their blocks are scored by dask); the others refuse one.
     """
 
     requires_model: bool = True
     requires_labels: bool = False
     per_sample_scores: bool = False
     reads_pool_rows: bool = False
+    reads_dask_pools: bool = False
 
 
 def get_strategy_tags(strategy):
@@ -339,6 +344,7 @@ class PerSampleStrategy(QueryStrategy):
         tags = super().__skactive_tags__()
         tags.per_sample_scores = True
         tags.reads_pool_rows = True  # the base reads the chunks
+        tags.reads_dask_pools = True  # dask scores the blocks
         return tags
 
     def _score(self, model, X, random_state):
@@ -384,6 +390,11 @@ class PerSampleStrategy(QueryStrategy):
 
     def _choose(self, model, X, n_samples, context):
         rng = context.random_state
+        if is_dask_collection(X):  # scored where the blocks live
+            positions, scores = dask_top_k_candidates(
+                self._scored_chunks, model, X, n_samples, draw_seed(rng)
+            )
+            return finish_top_k(positions, scores, n_samples, rng)
         stream = StreamingTopK(n_samples)
         for start, scores in self._scored_chunks(model, X, draw_seed(rng)):
             stream.push(start, scores)
@@ -428,6 +439,14 @@ class BatchStrategy(QueryStrategy):
         )
 
     def _choose(self, model, X, n_samples, context):
+        if is_dask_collection(X) and not get_strategy_tags(self).reads_dask_pools:
+            raise ValueError(
+                f"{type(self).__name__} cannot query a dask pool yet. Strategies "
+                "that can: those that score each sample (UncertaintySampling, "
+                "BALD, VariationRatios, MeanStd, QueryByCommittee, "
+                "ExpectedModelChange) and RandomSampling; or "
+                "compute the pool (X.compute()) when it fits in memory."
+            )
         indices = np.asarray(self._select_batch(model, X, n_samples, context))
         n_pool = n_rows(X)
         expected = min(n_samples, n_pool)

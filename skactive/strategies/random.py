@@ -28,6 +28,7 @@ class RandomSampling(BatchStrategy):
         tags = super().__skactive_tags__()
         tags.requires_model = False
         tags.reads_pool_rows = True  # reads the pool's length only
+        tags.reads_dask_pools = True
         return tags
 
     def _select_batch(self, model, X, n_samples, context):

@@ -8,7 +8,14 @@ class would otherwise always give its first rows.
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["StreamingTopK", "random_argmax", "rank_within_groups", "top_k"]
+__all__ = [
+    "StreamingTopK",
+    "candidates",
+    "finish_top_k",
+    "random_argmax",
+    "rank_within_groups",
+    "top_k",
+]
 
 
 def _candidates(scores, k):
@@ -21,6 +28,18 @@ def _candidates(scores, k):
         return np.arange(scores.shape[0])
     kth = np.partition(scores, scores.shape[0] - k)[scores.shape[0] - k]
     return np.flatnonzero(scores >= kth)
+
+
+def candidates(scores, k):
+    """Positions of ``scores`` that can be in a top-k (all >= the k-th largest,
+    ties included), in position order."""
+    return _candidates(scores, k)
+
+
+def finish_top_k(positions, scores, k, random_state):
+    """The top ``k`` of candidate ``positions`` with ``scores``, best first,
+    ties broken at random from ``random_state`` as :func:`top_k` does."""
+    return _finish_top_k(positions, scores, k, check_random_state(random_state))
 
 
 def _finish_top_k(positions, scores, k, rng):
@@ -110,6 +129,12 @@ class StreamingTopK:
         if not self._positions:
             return np.empty(0, dtype=np.int64), np.empty(0)
         return np.concatenate(self._positions), np.concatenate(self._scores)
+
+    def candidates(self):
+        """``(positions, scores)`` of the candidates kept so far."""
+        positions, scores = self._merged()
+        keep = _candidates(scores, self.k)
+        return positions[keep], scores[keep]
 
     def result(self, random_state):
         """Positions of the top ``k``, best first, ties in random order."""
