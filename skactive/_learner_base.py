@@ -37,7 +37,7 @@ from skactive.strategies import (
     validate_strategy,
 )
 from skactive.utils._compat import validate_data
-from skactive.utils.dask_pools import is_dask_collection
+from skactive.utils.dask_pools import check_dask_pool, is_dask_collection
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
 
@@ -154,13 +154,12 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             base = self._validate_X(X_pool.base, reset=False, ensure_min_samples=0)
             return PoolRows(base, X_pool.rows)
         if is_dask_collection(X_pool):  # checked by shape; its blocks stay put
-            expected = getattr(self, "n_features_in_", None)
-            if X_pool.ndim != 2 or (expected and X_pool.shape[1] != expected):
-                raise ValueError(
-                    f"X_pool has shape {X_pool.shape}, but {type(self).__name__} "
-                    f"was fitted on {expected} features."
-                )
-            return X_pool
+            return check_dask_pool(
+                X_pool,
+                getattr(self, "n_features_in_", None),
+                getattr(self, "feature_names_in_", None),
+                type(self).__name__,
+            )
         return self._validate_X(X_pool, reset=False, ensure_min_samples=0)
 
     def _validate_X_y(self, X, y, reset):

@@ -239,3 +239,33 @@ def test_the_guide_snippet_runs(data, net):
     query_indices = strategy.query(X, n_samples=100)
     assert query_indices.shape == (100,)
     assert np.unique(query_indices).shape == (100,)
+
+
+def test_threads_sharing_a_net_get_their_own_masks_embeddings_and_eval_mode(data):
+    # dask's threaded scheduler runs blocks of one pool on one net at once: a
+    # hook of one pass must not fire in another, nor eval mode end under it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skactive.nets import mc_dropout_samples, penultimate_activations
+
+    X, y = data
+    net = TorchMLPClassifier(max_epochs=3, dropout=0.3, random_state=0).fit(X, y)
+    assert net.module_.training  # left in train mode by skorch: the risky case
+    blocks = [np.roll(X, 7 * i, axis=0)[:300] for i in range(8)]
+
+    def both(block):
+        return (
+            mc_dropout_samples(net, block, 6, random_state=1),
+            penultimate_activations(net, block),
+            predict_proba_samples(net, block, 6, random_state=1),
+        )
+
+    expected = [both(b) for b in blocks]
+    for _ in range(3):
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(both, blocks))
+        for g, e in zip(got, expected, strict=True):
+            for a, b in zip(g, e, strict=True):
+                np.testing.assert_array_equal(a, b)
+    assert net.module_.training  # restored once the last pass left
+    pickle.loads(pickle.dumps(net))  # no hook left behind

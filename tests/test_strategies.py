@@ -372,7 +372,8 @@ def test_strategy_tags_declare_what_each_strategy_needs():
     label_free = StrategyTags(requires_model=False, reads_pool_rows=True)
     scoring = StrategyTags(per_sample_scores=True, reads_pool_rows=True)
     views = StrategyTags(reads_pool_rows=True)
-    # Per-sample strategies and random sampling also take dask pools.
+    # Per-sample strategies, random sampling, CoreSet, the ranked batch and
+    # BADGE also take dask pools.
     dask_scoring = StrategyTags(
         per_sample_scores=True, reads_pool_rows=True, reads_dask_pools=True
     )
@@ -383,13 +384,13 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         RandomSampling(): dask_label_free,
         KMeansSampling(): label_free,
         TypiClust(): label_free,
-        CoreSet(): label_free,
+        CoreSet(): dask_label_free,
         UncertaintySampling(): dask_scoring,
         BALD(): dask_scoring,
         ExpectedModelChange(): dask_scoring,
         InformationDensity(): scoring,
         BatchBALD(): views,
-        BADGE(): views,
+        BADGE(): StrategyTags(reads_pool_rows=True, reads_dask_pools=True),
         ExpectedErrorReduction(): StrategyTags(
             requires_labels=True, reads_pool_rows=True
         ),

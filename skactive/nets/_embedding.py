@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from skactive.utils.inputs import (
+    ThreadHook,
     float32_rows,
     inference_mode,
     iter_padded_chunks,
@@ -49,8 +50,8 @@ def penultimate_activations(model, X):
     X = float32_rows(X, model)
     device = module_device(module)
     captured = []
-    handle = linears[-1].register_forward_pre_hook(
-        lambda layer, inputs: captured.append(inputs[0].detach())
+    handle = linears[-1].register_forward_pre_hook(  # this thread's passes only
+        ThreadHook(lambda layer, inputs: captured.append(inputs[0].detach()))
     )
     out = None
     try:

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skactive.utils._compat import Interval
 from skactive.utils.inputs import (
+    ThreadHook,
     float32_rows,
     inference_mode,
     iter_padded_chunks,
@@ -176,7 +177,8 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
     chunk_size = min(chunk_size, 2 ** max(3, math.ceil(math.log2(max(n_total, 1)))))
     sampler = _ConsistentDropout(n_samples, seed)
     out = None
-    handles = [layer.register_forward_hook(sampler) for layer in layers]
+    # This thread's passes only: other threads may run the module meanwhile.
+    handles = [layer.register_forward_hook(ThreadHook(sampler)) for layer in layers]
     try:
         with inference_mode(module):
             start = 0

@@ -26,7 +26,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from skactive.utils.dask_pools import dask_top_k_candidates, is_dask_collection
+from skactive.utils.dask_pools import (
+    as_dask_pool,
+    dask_top_k_candidates,
+    is_dask_collection,
+)
 from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows
 from skactive.utils.ranking import StreamingTopK, finish_top_k
 from skactive.utils.seeding import draw_seed
@@ -266,6 +270,8 @@ class QueryStrategy(BaseEstimator):
         self._validate_params()
         n_samples = check_positive_int(n_samples, "n_samples")
         rng = check_random_state(random_state)
+        if is_dask_collection(X):  # its blocks, where they live
+            X = as_dask_pool(X)
         if n_rows(X) == 0:
             return np.empty(0, dtype=np.int64)
         tags = get_strategy_tags(self)
@@ -444,7 +450,8 @@ class BatchStrategy(QueryStrategy):
                 f"{type(self).__name__} cannot query a dask pool yet. Strategies "
                 "that can: those that score each sample (UncertaintySampling, "
                 "BALD, VariationRatios, MeanStd, QueryByCommittee, "
-                "ExpectedModelChange) and RandomSampling; or "
+                "ExpectedModelChange), RandomSampling, CoreSet, "
+                "DiverseUncertainty and BADGE; or "
                 "compute the pool (X.compute()) when it fits in memory."
             )
         indices = np.asarray(self._select_batch(model, X, n_samples, context))

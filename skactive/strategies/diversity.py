@@ -31,6 +31,7 @@ from skactive.strategies._greedy import (
     points_dtype,
 )
 from skactive.utils._compat import Interval, StrOptions
+from skactive.utils.dask_pools import DaskPool
 from skactive.utils.inputs import (
     as_float_array,
     iter_row_chunks,
@@ -50,27 +51,49 @@ __all__ = [
 ]
 
 
-def _over_chunks(function, X):
-    """``function(chunk)`` for consecutive row chunks of ``X``, stacked (into one
-    array allocated at the first chunk: never the parts and their stack at once)."""
+def _over_chunks(function, X, *args):
+    """``function(chunk, *args)`` for consecutive row chunks of ``X``, stacked
+    (into one array allocated at the first chunk: never the parts and their
+    stack at once). A dask pool's blocks are computed where they live, the
+    ``args`` (the model) sent once."""
+    if isinstance(X, DaskPool):
+        return X.map_rows(function, *args)
     out = None
     for start, chunk in iter_row_chunks(X):
-        part = np.asarray(function(chunk))
+        part = np.asarray(function(chunk, *args))
         if out is None:
             out = np.empty((n_rows(X), *part.shape[1:]), dtype=part.dtype)
         out[start : start + part.shape[0]] = part
     return np.empty(0) if out is None else out
 
 
+def _lazy_over_chunks(function, X, *args):
+    """A dask pool's ``function(block, *args)``, lazily (an embedding that is
+    recomputed block by block at each pass, never held whole); else stacked."""
+    if not isinstance(X, DaskPool):
+        return _over_chunks(function, X, *args)
+    row = X.probe(function, *args)
+    return X.map_lazy(function, *args, width=row.shape[1], dtype=row.dtype)
+
+
 # Above this magnitude, squared distances of float32 values overflow (3.4e38).
 _FLOAT32_SAFE = 1e15
 
 
+def _block_max_abs(block):
+    return float(max(block.max(), -block.min())) if block.size else 0.0
+
+
 def _max_abs(points):
     """The largest absolute value, block by block (no temporary of the pool)."""
-    return max(
-        (float(max(b.max(), -b.min())) for _, b in iter_row_chunks(points) if b.size),
-        default=0.0,
+    if isinstance(points, DaskPool):
+        return max(points.per_block(_block_max_abs), default=0.0)
+    return max((_block_max_abs(b) for _, b in iter_row_chunks(points)), default=0.0)
+
+
+def _as_float64(a):
+    return a.astype(np.float64) if isinstance(a, DaskPool) else as_float_array(
+        a, dtype=np.float64
     )
 
 
@@ -79,20 +102,28 @@ def _without_overflow(points, *others):
     if points_dtype(points) == np.float32 and any(
         a is not None and _max_abs(a) > _FLOAT32_SAFE for a in (points, *others)
     ):
-        return [
-            None if a is None else as_float_array(a, dtype=np.float64)
-            for a in (points, *others)
-        ]
+        return [None if a is None else _as_float64(a) for a in (points, *others)]
     return [points, *others]
+
+
+def _raw_rows(X):
+    """The pool's features as they are (no copy), or None (see raw_float_rows)."""
+    if isinstance(X, DaskPool):
+        return X if X.is_float_array else None
+    return raw_float_rows(X)
+
+
+def _embedding_of(chunk, function, model):
+    return function(model, chunk)
 
 
 def _pool_embedding(function, model, X):
     """The pool's embedding: the pool itself (no copy) for raw features."""
     if function is default_embed and embeds_raw_features(model):
-        raw = raw_float_rows(X)
+        raw = _raw_rows(X)
         if raw is not None:
             return raw
-    return _over_chunks(lambda chunk: function(model, chunk), X)
+    return _lazy_over_chunks(_embedding_of, X, function, model)
 
 
 def _embed_with_labeled(function, model, X, X_labeled):
@@ -100,7 +131,7 @@ def _embed_with_labeled(function, model, X, X_labeled):
     points = _pool_embedding(function, model, X)
     if X_labeled is None or n_rows(X_labeled) == 0:
         return _without_overflow(points)[0], None
-    centers = _over_chunks(lambda chunk: function(model, chunk), X_labeled)
+    centers = _over_chunks(_embedding_of, X_labeled, function, model)
     return _without_overflow(points, np.asarray(centers, dtype=points_dtype(points)))
 
 
@@ -113,6 +144,18 @@ def _residual(model, X):
 
 def _stack(parts):
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _residual_of(chunk, model, dtype):
+    return _residual(model, chunk).astype(dtype, copy=False)
+
+
+def _uncertainty_of(chunk, model, measure):
+    return _normalized_uncertainty(predict_proba(model, chunk), measure)
+
+
+def _factor(chunk, model, embed, which):
+    return np.asarray(gradient_embedding_factors(model, chunk, embed)[which])
 
 
 def _normalized_uncertainty(proba, measure):
@@ -183,15 +226,13 @@ class DiverseUncertainty(BatchStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.reads_pool_rows = True
+        tags.reads_dask_pools = True
         return tags
 
     def _select_batch(self, model, X, n_samples, context):
         rng, X_labeled = context.random_state, context.X_labeled
         uncertainty = _over_chunks(
-            lambda chunk: _normalized_uncertainty(
-                predict_proba(model, chunk), self.measure
-            ),
-            X,
+            _uncertainty_of, X, model, self.measure
         ).astype(np.float64)
         weight = float(self.diversity_weight)
         if weight == 0:
@@ -280,6 +321,7 @@ class CoreSet(BatchStrategy):
         # The default embedding of a non-net is the features: no model needed.
         tags.requires_model = False
         tags.reads_pool_rows = True
+        tags.reads_dask_pools = True
         return tags
 
     def __init__(self, estimator=None, embed=None):
@@ -338,18 +380,20 @@ class BADGE(BatchStrategy):
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
         tags.reads_pool_rows = True
+        tags.reads_dask_pools = True
         return tags
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
-        raw = raw_float_rows(X)
+        raw = _raw_rows(X)
         if raw is not None and linear_head_reads_raw_features(model, self.embed):
             # h = (x, 1): the pool itself, and the 1 as a bias (no copy).
-            dtype = points_dtype(raw)
-            residual = _over_chunks(
-                lambda chunk: _residual(model, chunk).astype(dtype, copy=False), X
-            )
+            residual = _over_chunks(_residual_of, X, model, points_dtype(raw))
             features, bias = raw, 1.0
+        elif isinstance(X, DaskPool):  # the residual here, h left on the workers
+            residual = _over_chunks(_factor, X, model, self.embed, 0)
+            features = _lazy_over_chunks(_factor, X, model, self.embed, 1)
+            bias = None
         else:
             parts = [
                 gradient_embedding_factors(model, chunk, self.embed)

@@ -14,18 +14,27 @@ import numpy as np
 
 from skactive.utils.ranking import StreamingTopK, candidates
 
-__all__ = ["dask_top_k_candidates", "is_dask_collection"]
+__all__ = [
+    "DaskPool",
+    "as_dask_pool",
+    "check_dask_pool",
+    "dask_top_k_candidates",
+    "is_dask_collection",
+]
 
 
 def is_dask_collection(X):
-    """True for a dask array or data frame (without importing dask)."""
-    return type(X).__module__.startswith("dask.") and hasattr(X, "__dask_graph__")
+    """True for a dask array or data frame, or a :class:`DaskPool` of one
+    (without importing dask)."""
+    if isinstance(X, DaskPool):
+        return True
+    return type(X).__module__.startswith("dask") and hasattr(X, "__dask_graph__")
 
 
 def _block_candidates(score_chunks, model, block, start, seed, k):
     """``(positions, scores)``: a block's candidates, positions global."""
     stream = StreamingTopK(k)
-    for offset, scores in score_chunks(model, np.asarray(block), seed):
+    for offset, scores in score_chunks(model, block, seed):
         stream.push(start + offset, scores)
     return stream.candidates()
 
@@ -47,8 +56,8 @@ def dask_top_k_candidates(score_chunks, model, X, k, seed, fan_in=8):
         consecutive chunks of a block (a strategy's checked scoring).
     model : object
         The fitted model, put in the graph once.
-    X : dask.array.Array of shape (n_samples, n_features)
-        The pool, chunked along rows (columns are gathered into one chunk).
+    X : DaskPool, dask.array.Array or dask.dataframe.DataFrame
+        The pool.
     k : int
         Batch size.
     seed : int
@@ -63,24 +72,216 @@ def dask_top_k_candidates(score_chunks, model, X, k, seed, fan_in=8):
     """
     import dask
 
-    if not hasattr(X, "to_delayed") or not hasattr(X, "numblocks"):
-        raise TypeError(
-            f"a dask pool must be a dask array, got {type(X).__name__}: convert a "
-            "data frame with X.to_dask_array(lengths=True)."
-        )
-    if X.ndim != 2:
-        raise ValueError(f"a dask pool must be 2-D (rows, features), got {X.ndim}-D.")
-    if X.numblocks[1] != 1:
-        X = X.rechunk({1: -1})
+    pool = as_dask_pool(X)
     model_key = dask.delayed(model, traverse=False)
-    blocks = X.to_delayed().ravel()
-    starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
     score = dask.delayed(_block_candidates, pure=True)
     level = [
         score(score_chunks, model_key, block, int(start), seed, k)
-        for block, start in zip(blocks, starts, strict=True)
+        for block, start in zip(pool.blocks, pool.starts, strict=True)
     ]
     merge = dask.delayed(_merge, pure=True)
     while len(level) > 1:  # a tree reduction, fan_in candidate sets a task
         level = [merge(k, *level[i : i + fan_in]) for i in range(0, len(level), fan_in)]
     return dask.compute(level[0])[0]
+
+
+def _as_block_array(block):
+    """A block as a 2-D ndarray (a data frame partition's values)."""
+    return np.asarray(block)
+
+
+def _apply(function, block, *args):
+    return function(block, *args)
+
+
+def _concat(parts):
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+class DaskPool:
+    """A dask array or data frame pool, seen as its row blocks.
+
+    The blocks stay where dask keeps them (in memory, on disk, on workers);
+    every pass over them is one dask computation whose tasks read one block
+    each. Blocks of a data frame stay pandas partitions (the model reads their
+    column names); those of an array are ndarrays, its columns in one chunk.
+
+    Parameters
+    ----------
+    X : dask.array.Array or dask.dataframe.DataFrame
+        The pool, 2-D.
+    """
+
+    def __init__(self, X, *, _blocks=None, _lengths=None, _dtype=None, _width=None):
+        if _blocks is not None:  # a derived pool (an embedding): already split
+            self.collection, self.blocks = None, list(_blocks)
+            self.lengths = np.asarray(_lengths, dtype=np.int64)
+            self.dtype, width = np.dtype(_dtype), int(_width)
+        elif hasattr(X, "numblocks"):
+            self.collection, width = self._check_array(X), X.shape[1]
+            self.dtype = X.dtype
+            self.blocks = list(self.collection.to_delayed().ravel())
+            self.lengths = np.asarray(self.collection.chunks[0], dtype=np.int64)
+        elif hasattr(X, "npartitions") and hasattr(X, "columns"):
+            self.collection, width = X, len(X.columns)
+            dtypes = set(X.dtypes)
+            self.dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(object)
+            self.blocks = list(X.to_delayed())
+            self.lengths = np.asarray(X.map_partitions(len).compute(), np.int64)
+        else:
+            raise TypeError(
+                "a dask pool must be a dask array or a dask data frame, got "
+                f"{type(X).__name__}."
+            )
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(
+            np.int64
+        )
+        self.shape = (int(self.lengths.sum()), width)
+        self.ndim = 2
+
+    @staticmethod
+    def _check_array(X):
+        if X.ndim != 2:
+            raise ValueError(
+                f"a dask pool must be 2-D (rows, features), got {X.ndim}-D."
+            )
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})
+        if np.isnan(X.shape[0]):  # rows of unknown length (after a filter)
+            X = X.compute_chunk_sizes()
+        return X
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"DaskPool(shape={self.shape}, blocks={len(self.blocks)})"
+
+    def per_block(self, function, *args, row_args=()):
+        """``[function(block, *row_slices, *args) for each block]``, computed by dask.
+
+        ``args`` (the model, centers) enter the graph once each; each array of
+        ``row_args`` (one row per pool row) is cut to the block's rows.
+        """
+        import dask
+
+        shared = [dask.delayed(a, traverse=False) for a in args]
+        task = dask.delayed(_apply, pure=False)
+        tasks = []
+        for block, start, length in zip(
+            self.blocks, self.starts, self.lengths, strict=True
+        ):
+            cut = [a[start : start + length] for a in row_args]
+            tasks.append(task(function, block, *cut, *shared))
+        return list(dask.compute(*tasks))
+
+    def map_rows(self, function, *args, row_args=()):
+        """``function`` of each block (one output row per row), stacked."""
+        return _concat(self.per_block(function, *args, row_args=row_args))
+
+    def map_lazy(self, function, *args, width, dtype):
+        """A pool whose blocks are ``function(block, *args)``, never computed
+        here: each pass over it recomputes them where the blocks are."""
+        import dask
+
+        shared = [dask.delayed(a, traverse=False) for a in args]
+        task = dask.delayed(_apply, pure=False)
+        blocks = [task(function, block, *shared) for block in self.blocks]
+        return DaskPool(
+            None, _blocks=blocks, _lengths=self.lengths, _dtype=dtype, _width=width
+        )
+
+    @property
+    def is_float_array(self):
+        """True for a float array pool: its blocks are features as they are."""
+        return hasattr(self.collection, "numblocks") and self.dtype in (
+            np.float32,
+            np.float64,
+        )
+
+    def probe(self, function, *args):
+        """``function(first_row, *args)``, computed where the first block is
+        (a data frame's row keeps its columns): an output's width and dtype."""
+        import dask
+
+        shared = [dask.delayed(a, traverse=False) for a in args]
+        task = dask.delayed(_apply_to_head, pure=False)
+        first = self.blocks[int(np.flatnonzero(self.lengths)[0])]  # a non-empty one
+        return np.asarray(task(function, first, *shared).compute())
+
+    def astype(self, dtype):
+        """This pool with every block a 2-D ndarray of ``dtype``, lazily."""
+        dtype = np.dtype(dtype)
+        return self.map_lazy(_as_dtype, dtype, width=self.shape[1], dtype=dtype)
+
+    def take(self, positions):
+        """The rows at ``positions`` (any order, repeats allowed) as an ndarray;
+        each block that holds some is read once, by its own task."""
+        import dask
+
+        positions = np.asarray(positions, dtype=np.int64)
+        order = np.argsort(positions, kind="stable")
+        ordered = positions[order]
+        block_of = np.searchsorted(self.starts, ordered, side="right") - 1
+        tasks = []
+        for block in np.unique(block_of):
+            local = ordered[block_of == block] - self.starts[block]
+            tasks.append(dask.delayed(_take_block, pure=False)(self.blocks[block], local))
+        parts = dask.compute(*tasks)
+        if not parts:
+            return np.empty((0, self.shape[1]), dtype=self.dtype)
+        rows = np.concatenate(parts)
+        out = np.empty_like(rows)
+        out[order] = rows
+        return out
+
+
+def _apply_to_head(function, block, *args):
+    head = block.iloc[:1] if hasattr(block, "iloc") else block[:1]
+    return function(head, *args)
+
+
+def _as_dtype(block, dtype):
+    return np.asarray(block, dtype=dtype)
+
+
+def _take_block(block, local):
+    if hasattr(block, "iloc"):
+        return np.asarray(block.iloc[local])
+    return np.asarray(block)[local]
+
+
+def as_dask_pool(X):
+    """``X`` as a :class:`DaskPool` (unchanged when it is one)."""
+    return X if isinstance(X, DaskPool) else DaskPool(X)
+
+
+def check_dask_pool(X, n_features, feature_names, owner):
+    """``X`` as a :class:`DaskPool`, checked against the fitted features.
+
+    Parameters
+    ----------
+    X : dask.array.Array, dask.dataframe.DataFrame or DaskPool
+        The pool.
+    n_features : int or None
+        The features the model was fitted on (None: not fitted).
+    feature_names : ndarray or None
+        Their names, when it was fitted on a data frame.
+    owner : str
+        The estimator's name, for the messages.
+    """
+    pool = as_dask_pool(X)
+    if n_features is not None and pool.shape[1] != n_features:
+        raise ValueError(
+            f"X_pool has shape {pool.shape}, but {owner} was fitted on "
+            f"{n_features} features."
+        )
+    columns = getattr(pool.collection, "columns", None)
+    if feature_names is not None and columns is not None:
+        if [str(c) for c in columns] != [str(c) for c in feature_names]:
+            raise ValueError(
+                f"X_pool has the columns {list(columns)}, but {owner} was fitted "
+                f"on {list(feature_names)}: select or reorder the data frame's "
+                "columns to match."
+            )
+    return pool

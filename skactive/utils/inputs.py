@@ -19,6 +19,8 @@ indexes, slices, appends, chunks and converts rows only through this module:
 """
 
 import sys
+import threading
+import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -29,6 +31,7 @@ from skactive.utils._compat import validate_data
 
 __all__ = [
     "PoolRows",
+    "ThreadHook",
     "as_float_array",
     "chunk_rows",
     "concat_rows",
@@ -410,19 +413,66 @@ def iter_padded_chunks(X, chunk_size, device=None):
         yield chunk, n_valid
 
 
+# Modules inside inference_mode, by any thread: [depth, training flag before].
+_INFERENCE_LOCK = threading.Lock()
+_INFERENCE_DEPTH = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def inference_mode(module):
     """Run a block with ``module`` in eval mode and without gradients, then
-    restore its training flag."""
+    restore its training flag.
+
+    Safe under threads (dask's threaded scheduler scores blocks at once): the
+    flag is restored when the last block running on the module leaves, never
+    under another thread's forward pass.
+    """
     import torch
 
-    was_training = module.training
-    module.eval()
+    with _INFERENCE_LOCK:
+        state = _INFERENCE_DEPTH.get(module)
+        if state is None:
+            state = _INFERENCE_DEPTH[module] = [0, module.training]
+            module.eval()
+        state[0] += 1
     try:
         with torch.no_grad():
             yield module
     finally:
-        module.train(was_training)
+        with _INFERENCE_LOCK:
+            state[0] -= 1
+            if state[0] == 0:
+                del _INFERENCE_DEPTH[module]
+                module.train(state[1])
+
+
+def _no_op_hook(*args):
+    return None
+
+
+def _inert_hook():
+    return _no_op_hook
+
+
+class ThreadHook:
+    """A torch hook that acts only in the thread that registered it.
+
+    A fitted module is shared by the threads that score a pool's blocks (dask's
+    threaded scheduler, a worker's threads): a hook registered for one pass must
+    not see another thread's passes. Pickled (a dask worker sending the model
+    while a pass runs), it becomes a no-op, so the copy is a plain module.
+    """
+
+    def __init__(self, function):
+        self.function, self.owner = function, threading.get_ident()
+
+    def __call__(self, *args):
+        if threading.get_ident() == self.owner:
+            return self.function(*args)
+        return None
+
+    def __reduce__(self):
+        return (_inert_hook, ())
 
 
 def logits_of(output):
