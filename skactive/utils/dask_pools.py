@@ -18,6 +18,7 @@ __all__ = [
     "DaskPool",
     "as_dask_pool",
     "check_dask_pool",
+    "compute_each",
     "dask_top_k_candidates",
     "is_dask_collection",
 ]
@@ -29,6 +30,40 @@ def is_dask_collection(X):
     if isinstance(X, DaskPool):
         return True
     return type(X).__module__.startswith("dask") and hasattr(X, "__dask_graph__")
+
+
+def _client():
+    """The distributed client that dask computes with now, or None."""
+    import dask
+
+    scheduler = dask.base.get_scheduler()
+    client = getattr(scheduler, "__self__", None)
+    return client if hasattr(client, "gather") else None
+
+
+def compute_each(tasks):
+    """The results of ``tasks``, in order.
+
+    On a distributed cluster each result is fetched as soon as it is ready and
+    released from its worker then, so workers never hold the results of a
+    whole pass (a pool's squared norms, its fetched rows): their memory stays
+    at a few blocks, whatever the pool's size.
+    """
+    import dask
+
+    client = _client()
+    if client is None:
+        return list(dask.compute(*tasks))
+    from distributed import as_completed
+
+    futures = client.compute(list(tasks))
+    where = {future.key: i for i, future in enumerate(futures)}
+    results = [None] * len(futures)
+    for future, result in as_completed(futures, with_results=True):
+        results[where[future.key]] = result
+        future.release()
+    del futures
+    return results
 
 
 def _block_candidates(score_chunks, model, block, start, seed, k):
@@ -173,7 +208,7 @@ class DaskPool:
         ):
             cut = [a[start : start + length] for a in row_args]
             tasks.append(task(function, block, *cut, *shared))
-        return list(dask.compute(*tasks))
+        return compute_each(tasks)
 
     def map_rows(self, function, *args, row_args=()):
         """``function`` of each block (one output row per row), stacked."""
@@ -227,7 +262,7 @@ class DaskPool:
         for block in np.unique(block_of):
             local = ordered[block_of == block] - self.starts[block]
             tasks.append(dask.delayed(_take_block, pure=False)(self.blocks[block], local))
-        parts = dask.compute(*tasks)
+        parts = compute_each(tasks)
         if not parts:
             return np.empty((0, self.shape[1]), dtype=self.dtype)
         rows = np.concatenate(parts)
