@@ -18,8 +18,11 @@ warm-up: ``predict_proba`` in chunks of 40,000 rows (faster than one call) on 2e
 rows of the pool already loaded as a numpy array (rows/s; the rate does not
 depend on the pool's size), and the same strategy's in-memory ``query`` on those
 rows. A ratio is the cluster's rows/s over ``workers x`` the floor's rows/s.
-Peak worker memory is the largest resident set of any worker process during
-the query, sampled every 50 ms by the driver (psutil).
+The task stream splits the workers' time between reading zarr blocks (zarr's
+own tasks: disk and decoding) and skactive's tasks (scoring, reductions, row
+fetches); the driver's share (a greedy's picks, k-means++ draws) is the rest of
+the wall time. Peak worker memory is the largest resident set of any worker
+process during the query, sampled every 50 ms by the driver (psutil).
 
 No peer queries a dask or on-disk pool (modAL, scikit-activeml, small-text and
 baal take in-memory arrays only), so there is no peer column here.
@@ -157,9 +160,29 @@ class WorkerPeak:
         self._thread.join()
 
 
+OURS = ("_block_candidates", "_apply", "_merge", "_take_block")
+
+
+def _split(tasks):
+    """Worker seconds reading the zarr blocks, and in skactive's tasks."""
+    read = ours = 0.0
+    for task in tasks:
+        key = task["key"][0] if isinstance(task["key"], tuple) else task["key"]
+        spent = sum(
+            s["stop"] - s["start"]
+            for s in task["startstops"]
+            if s["action"] == "compute"
+        )
+        if str(key).startswith(OURS):
+            ours += spent
+        else:
+            read += spent
+    return read, ours
+
+
 def run_cluster(n_workers, paths, learners, net_max_rows):
     import dask.array as da
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, get_task_stream
 
     rows = []
     with (
@@ -180,12 +203,15 @@ def run_cluster(n_workers, paths, learners, net_max_rows):
                 if model == "net" and n_rows > net_max_rows:
                     continue
                 pool = da.from_zarr(path)
-                with WorkerPeak(client) as peak:
+                with WorkerPeak(client) as peak, get_task_stream(client) as tasks:
                     start = time.perf_counter()
                     picked = learner.query(pool)
                     seconds = time.perf_counter() - start
                 assert picked.shape == (BATCH,)
-                rows.append((n_workers, n_rows, strategy, model, seconds, peak.peak))
+                read, ours = _split(tasks.data)
+                rows.append(
+                    (n_workers, n_rows, strategy, model, seconds, peak.peak, read, ours)
+                )
                 print(rows[-1], flush=True)
     return rows
 
@@ -234,16 +260,18 @@ def write_table(rows, floor, args):
         "",
         "| workers | pool rows | pool GB | strategy | model | time (s) | rows/s "
         "| vs workers x predict_proba floor | vs workers x in-memory query "
-        "| peak worker RSS (MiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| reading zarr (worker s) | skactive tasks (worker s) "
+        "| skactive rows per worker-s vs in-memory query | peak worker RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n_workers, n_rows, strategy, model, seconds, peak in rows:
+    for n_workers, n_rows, strategy, model, seconds, peak, read, ours in rows:
         rate = n_rows / seconds
         proba, query = floor[strategy, model]
         lines.append(
             f"| {n_workers} | {n_rows:,} | {n_rows * N_FEATURES * 4 / 1e9:.1f} "
             f"| {strategy} | {model} | {seconds:.2f} | {rate:,.0f} "
             f"| {rate / (n_workers * proba):.2f} | {rate / (n_workers * query):.2f} "
+            f"| {read:.1f} | {ours:.1f} | {n_rows / max(ours, 1e-9) / query:.2f} "
             f"| {peak / 2**20:.0f} |"
         )
     text = "\n".join(lines) + "\n"

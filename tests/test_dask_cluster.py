@@ -65,7 +65,8 @@ def test_a_zarr_pool_larger_than_the_workers_memory_is_queried_out_of_core(
     in_memory = np.asarray(zarr.open_array(zarr_pool, mode="r")[:])
     for name, got in results.items():
         learner.set_params(
-            query_strategy=UncertaintySampling() if name == "UncertaintySampling"
+            query_strategy=UncertaintySampling()
+            if name == "UncertaintySampling"
             else CoreSet()
         ).fit(head, labels)
         np.testing.assert_array_equal(got, learner.query(in_memory), err_msg=name)

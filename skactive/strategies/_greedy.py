@@ -317,7 +317,9 @@ class LazyKMeansPlusPlus:
         residual, features = self.residual, self.features
         if isinstance(features, DaskPool):  # both read in one pass
             both = _rows(features, np.r_[np.asarray(rows, dtype=np.int64), centers])
-            row_features, center_features = np.split(both, [both.shape[0] - len(centers)])
+            row_features, center_features = np.split(
+                both, [both.shape[0] - len(centers)]
+            )
         else:
             row_features = _rows(features, rows)
             center_features = _rows(features, centers)

@@ -92,8 +92,10 @@ def _max_abs(points):
 
 
 def _as_float64(a):
-    return a.astype(np.float64) if isinstance(a, DaskPool) else as_float_array(
-        a, dtype=np.float64
+    return (
+        a.astype(np.float64)
+        if isinstance(a, DaskPool)
+        else as_float_array(a, dtype=np.float64)
     )
 
 
@@ -231,9 +233,9 @@ class DiverseUncertainty(BatchStrategy):
 
     def _select_batch(self, model, X, n_samples, context):
         rng, X_labeled = context.random_state, context.X_labeled
-        uncertainty = _over_chunks(
-            _uncertainty_of, X, model, self.measure
-        ).astype(np.float64)
+        uncertainty = _over_chunks(_uncertainty_of, X, model, self.measure).astype(
+            np.float64
+        )
         weight = float(self.diversity_weight)
         if weight == 0:
             return top_k(uncertainty, n_samples, rng)

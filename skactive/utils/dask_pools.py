@@ -261,7 +261,9 @@ class DaskPool:
         tasks = []
         for block in np.unique(block_of):
             local = ordered[block_of == block] - self.starts[block]
-            tasks.append(dask.delayed(_take_block, pure=False)(self.blocks[block], local))
+            tasks.append(
+                dask.delayed(_take_block, pure=False)(self.blocks[block], local)
+            )
         parts = compute_each(tasks)
         if not parts:
             return np.empty((0, self.shape[1]), dtype=self.dtype)
