@@ -198,3 +198,22 @@ def test_batch_strategies_on_a_local_cluster_of_processes(net_learners):
         for name, learner in learners.items():
             got = learner.query(da.from_array(pool, chunks=(400, 8)))
             np.testing.assert_array_equal(got, learner.query(pool), err_msg=name)
+
+
+def test_bad_dask_pools_are_refused_and_leave_the_learner_as_it_was():
+    learner = _learner("entropy")
+    before = (learner.y_labeled_.copy(), len(learner.history_))
+    with pytest.raises(ValueError, match="must be 2-D"):
+        learner.query(da.zeros((10, 8, 2), chunks=5))
+    with pytest.raises(ValueError, match="fitted on 8 features"):
+        learner.query(da.from_array(X[:, :3], chunks=500))
+    with pytest.raises(ValueError, match="cannot query a dask pool"):
+        learner.set_params(query_strategy=ClusterMargin()).query(
+            da.from_array(X, chunks=500)
+        )
+    learner.set_params(query_strategy=STRATEGIES["entropy"][0])
+    np.testing.assert_array_equal(learner.y_labeled_, before[0])
+    assert len(learner.history_) == before[1]
+    np.testing.assert_array_equal(
+        learner.query(da.from_array(X, chunks=500)), learner.query(X)
+    )

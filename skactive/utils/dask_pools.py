@@ -125,6 +125,13 @@ def _as_block_array(block):
     return np.asarray(block)
 
 
+def _keys(values):
+    """Each value as one key of the graph (sent once, read by every task)."""
+    import dask
+
+    return [dask.delayed(value, traverse=False) for value in values]
+
+
 def _apply(function, block, *args):
     return function(block, *args)
 
@@ -200,7 +207,7 @@ class DaskPool:
         """
         import dask
 
-        shared = [dask.delayed(a, traverse=False) for a in args]
+        shared = _keys(args)
         task = dask.delayed(_apply, pure=False)
         tasks = []
         for block, start, length in zip(
@@ -219,7 +226,7 @@ class DaskPool:
         here: each pass over it recomputes them where the blocks are."""
         import dask
 
-        shared = [dask.delayed(a, traverse=False) for a in args]
+        shared = _keys(args)
         task = dask.delayed(_apply, pure=False)
         blocks = [task(function, block, *shared) for block in self.blocks]
         return DaskPool(
@@ -239,7 +246,7 @@ class DaskPool:
         (a data frame's row keeps its columns): an output's width and dtype."""
         import dask
 
-        shared = [dask.delayed(a, traverse=False) for a in args]
+        shared = _keys(args)
         task = dask.delayed(_apply_to_head, pure=False)
         first = self.blocks[int(np.flatnonzero(self.lengths)[0])]  # a non-empty one
         return np.asarray(task(function, first, *shared).compute())
