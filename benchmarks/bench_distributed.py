@@ -48,6 +48,17 @@ import numpy as np  # noqa: E402
 
 N_FEATURES, N_CLASSES, CHUNK_ROWS, BATCH = 50, 10, 250_000, 100
 FLOOR_ROWS = 2_000_000
+#: The workers' malloc settings. dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536
+#: (memory goes back to the OS at once), which also pins glibc's mmap threshold
+#: at 128 KiB: every block and every intermediate array of a chunk is a fresh
+#: mmap, page-faulted and zeroed. "roomy" restores glibc's own dynamic limits.
+ENVIRONS = {
+    "dask default": {},
+    "roomy": {
+        "MALLOC_TRIM_THRESHOLD_": str(2**26),
+        "MALLOC_MMAP_THRESHOLD_": str(2**25),
+    },
+}
 
 
 def _rule():
@@ -180,12 +191,33 @@ def _split(tasks):
     return read, ours
 
 
-def run_cluster(n_workers, paths, learners, net_max_rows):
+def _n_rows_of(block):
+    return len(block)
+
+
+def read_only(path):
+    """Seconds to read every block of a zarr pool on the workers, and nothing
+    else: the ceiling of any query's throughput on this disk and cluster."""
+    import dask.array as da
+
+    from skactive.utils.dask_pools import DaskPool
+
+    start = time.perf_counter()
+    lengths = DaskPool(da.from_zarr(path)).per_block(_n_rows_of)
+    seconds = time.perf_counter() - start
+    assert sum(lengths) == da.from_zarr(path).shape[0]
+    return seconds
+
+
+def run_cluster(n_workers, environ, paths, learners, net_max_rows):
+    import dask
     import dask.array as da
     from distributed import Client, LocalCluster, get_task_stream
 
     rows = []
+    settings = {"distributed.nanny.pre-spawn-environ": ENVIRONS[environ]}
     with (
+        dask.config.set(settings),
         LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
@@ -199,6 +231,8 @@ def run_cluster(n_workers, paths, learners, net_max_rows):
         for learner in learners.values():  # warm-up: imports, models shipped
             learner.query(da.from_zarr(paths[smallest])[: 4 * CHUNK_ROWS])
         for n_rows, path in sorted(paths.items()):
+            rows.append((n_workers, environ, n_rows, "read only", "-", read_only(path)))
+            print(rows[-1], flush=True)
             for (strategy, model), learner in learners.items():
                 if model == "net" and n_rows > net_max_rows:
                     continue
@@ -209,9 +243,8 @@ def run_cluster(n_workers, paths, learners, net_max_rows):
                     seconds = time.perf_counter() - start
                 assert picked.shape == (BATCH,)
                 read, ours = _split(tasks.data)
-                rows.append(
-                    (n_workers, n_rows, strategy, model, seconds, peak.peak, read, ours)
-                )
+                case = (n_workers, environ, n_rows, strategy, model, seconds)
+                rows.append((*case, peak.peak, read, ours))
                 print(rows[-1], flush=True)
     return rows
 
@@ -223,6 +256,9 @@ def main():
     )
     parser.add_argument("--net-max-rows", type=int, default=10_000_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--environs", nargs="+", default=list(ENVIRONS), choices=list(ENVIRONS)
+    )
     parser.add_argument("--dir", default="/tmp/skactive_pools")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -236,8 +272,9 @@ def main():
     learners = {case: _learner(*case) for case in CASES}
     floor = floors(args.dir, learners)
     rows = []
-    for n_workers in args.workers:
-        rows += run_cluster(n_workers, paths, learners, args.net_max_rows)
+    for environ in args.environs:
+        for n_workers in args.workers:
+            rows += run_cluster(n_workers, environ, paths, learners, args.net_max_rows)
     write_table(rows, floor, args)
 
 
@@ -247,7 +284,10 @@ def write_table(rows, floor, args):
         "",
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"workers: 1 thread, 2 GiB limit each; chunks of {CHUNK_ROWS:,} rows x "
-        f"{N_FEATURES} float32; batch {BATCH}.",
+        f"{N_FEATURES} float32; batch {BATCH}. Worker malloc: *dask default* is "
+        "the nanny's MALLOC_TRIM_THRESHOLD_=65536; *roomy* sets "
+        "MALLOC_TRIM_THRESHOLD_=64 MiB and MALLOC_MMAP_THRESHOLD_=32 MiB "
+        "(glibc's own dynamic limits).",
         "",
         "Single-process in-memory floor (one thread, 2e6 rows): rows/s of",
         "",
@@ -256,28 +296,53 @@ def write_table(rows, floor, args):
     ]
     for (strategy, model), (proba, query) in floor.items():
         lines.append(f"| {strategy} | {model} | {proba:,.0f} | {query:,.0f} |")
+    logistic, net = floor["uncertainty", "logistic"][0], floor["uncertainty", "net"][0]
     lines += [
         "",
-        "| workers | pool rows | pool GB | strategy | model | time (s) | rows/s "
-        "| vs workers x predict_proba floor | vs workers x in-memory query "
-        "| reading zarr (worker s) | skactive tasks (worker s) "
-        "| skactive rows per worker-s vs in-memory query | peak worker RSS (MiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Reading only (every block read from zarr by the workers, nothing scored):",
+        "the ceiling of any query here, against the predict_proba floors",
+        "",
+        "| workers | worker malloc | pool rows | time (s) | rows/s "
+        "| vs workers x logistic floor | vs workers x net floor |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for n_workers, n_rows, strategy, model, seconds, peak, read, ours in rows:
-        rate = n_rows / seconds
-        proba, query = floor[strategy, model]
-        lines.append(
-            f"| {n_workers} | {n_rows:,} | {n_rows * N_FEATURES * 4 / 1e9:.1f} "
-            f"| {strategy} | {model} | {seconds:.2f} | {rate:,.0f} "
-            f"| {rate / (n_workers * proba):.2f} | {rate / (n_workers * query):.2f} "
-            f"| {read:.1f} | {ours:.1f} | {n_rows / max(ours, 1e-9) / query:.2f} "
-            f"| {peak / 2**20:.0f} |"
-        )
+    for n_workers, environ, n_rows, strategy, _, seconds, *_ in rows:
+        if strategy == "read only":
+            rate = n_rows / seconds
+            lines.append(
+                f"| {n_workers} | {environ} | {n_rows:,} | {seconds:.2f} "
+                f"| {rate:,.0f} | {rate / (n_workers * logistic):.2f} "
+                f"| {rate / (n_workers * net):.2f} |"
+            )
+    lines += [
+        "",
+        "| workers | worker malloc | pool rows | pool GB | strategy | model "
+        "| time (s) | rows/s | vs workers x predict_proba floor "
+        "| vs workers x in-memory query | reading zarr (worker s) "
+        "| skactive tasks (worker s) | skactive rows per worker-s vs in-memory "
+        "query | peak worker RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row[3] != "read only":
+            lines.append(_case_line(row, floor))
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path(__file__).parent / "results" / "bench_distributed.md"
     out.write_text(text)
+
+
+def _case_line(row, floor):
+    n_workers, environ, n_rows, strategy, model, seconds, peak, read, ours = row
+    rate = n_rows / seconds
+    proba, query = floor[strategy, model]
+    return (
+        f"| {n_workers} | {environ} | {n_rows:,} "
+        f"| {n_rows * N_FEATURES * 4 / 1e9:.1f} | {strategy} | {model} "
+        f"| {seconds:.2f} | {rate:,.0f} | {rate / (n_workers * proba):.2f} "
+        f"| {rate / (n_workers * query):.2f} | {read:.1f} | {ours:.1f} "
+        f"| {n_rows / max(ours, 1e-9) / query:.2f} | {peak / 2**20:.0f} |"
+    )
 
 
 if __name__ == "__main__":
