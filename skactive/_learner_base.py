@@ -5,8 +5,7 @@ The active learning loop itself lives in :mod:`skactive.learner`; this module
 holds the plumbing every learner shares with an ordinary meta-estimator such as
 scikit-learn's ``SelfTrainingClassifier``: checking ``X`` and ``y``, fitting a
 seeded clone of ``estimator`` (float32 input for skorch nets, a private torch
-random stream), and predicting through the fitted ``estimator_`` with
-probability columns that follow the learner's ``classes_``.
+random stream), and predicting through the fitted ``estimator_``.
 """
 
 import functools
@@ -19,7 +18,6 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -32,7 +30,6 @@ from skactive.stopping import check_stopping
 from skactive.strategies import (
     KMeansSampling,
     RandomSampling,
-    UncertaintySampling,
     get_strategy_tags,
     validate_strategy,
 )
@@ -45,6 +42,7 @@ __all__ = [
     "BaseActiveLearner",
     "ColdStartWarning",
     "OneClassPlaceholder",
+    "estimator_has",
     "restore_on_error",
     "take_fit_params",
 ]
@@ -87,7 +85,7 @@ def restore_on_error(method):
     return atomic
 
 
-def _estimator_has(attr):
+def estimator_has(attr):
     """For ``available_if``: the fitted estimator, else the unfitted one, has it."""
 
     def check(self):
@@ -111,17 +109,29 @@ def take_fit_params(params, rows):
 class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     """Shared plumbing of active learners (not for direct use).
 
-    Subclasses define the parameters ``estimator``, ``budget``, ``classes`` and
-    ``random_state``, and the loop.
+    Subclasses define the parameters ``estimator``, ``budget`` and
+    ``random_state``, the loop, and the task's hooks: ``_check_targets``,
+    ``_default_estimator``, ``_default_strategy``.
     """
+
+    #: The StrategyTags field a strategy needs set to serve this learner.
+    _task = "classification"
+    #: Which strategies do, for the error refusing one that does not.
+    _strategy_help = ""
+    #: Whether an estimator that cannot fit a single class is stood in for by
+    #: a placeholder predicting it (classifiers), or its error raised.
+    _one_class_fallback = True
 
     def _base_estimator(self):
         if self.estimator is not None:
             return self.estimator
-        # The default net, imported when it is used: skorch and torch take 3 s.
-        from skactive.nets import TorchMLPClassifier
+        return self._default_estimator()
 
-        return TorchMLPClassifier()
+    def _default_estimator(self):
+        raise NotImplementedError
+
+    def _default_strategy(self):
+        raise NotImplementedError
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -186,23 +196,16 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"y should be a 1d array of labels, got an array of shape {y.shape}."
             )
-        try:
-            check_classification_targets(y)
-        except ValueError as error:
-            raise ValueError(
-                f"{type(self).__name__} is a classifier and needs class labels, but "
-                f"y looks like a regression target ({error}). Active learning for "
-                "regression needs a regression learner (ActiveRegressor, planned), "
-                "or bin the target into classes."
-            ) from error
-        return X, y
+        return X, self._check_targets(y)
+
+    def _check_targets(self, y):
+        """``y`` checked (and converted) for this learner's task."""
+        raise NotImplementedError
 
     def _strategy(self):
-        strategy = (
-            UncertaintySampling()
-            if self.query_strategy is None
-            else self.query_strategy
-        )
+        strategy = self.query_strategy
+        if strategy is None:
+            strategy = self._default_strategy()
         if getattr(strategy, "estimator", None) is not None:
             raise ValueError(
                 f"query_strategy={type(strategy).__name__}(estimator=...) holds its "
@@ -211,14 +214,20 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"estimator, e.g. {type(strategy).__name__}()."
             )
         validate_strategy(strategy)
+        self._check_task(strategy)
         return strategy
 
+    def _check_task(self, strategy):
+        """Refuse a strategy that does not serve this learner's task."""
+        task = self._task
+        if not getattr(get_strategy_tags(strategy), task):
+            raise ValueError(
+                f"query_strategy={type(strategy).__name__}() does not serve "
+                f"{task}, which {type(self).__name__} does. {self._strategy_help}"
+            )
+
     def _widen_classes(self):
-        """Add the fitted estimator's own fixed labels (a net's ``classes``) to
-        ``classes_``, so that ``predict_proba`` keeps every column."""
-        inner = getattr(self.estimator_, "classes_", None)
-        if inner is not None and not np.isin(inner, self.classes_).all():
-            self.classes_ = np.union1d(self.classes_, inner)
+        """After a fit: a classifier adopts the estimator's own fixed labels."""
 
     def _label_free_strategy(self):
         """The query strategy while no model could be fitted: the
@@ -256,20 +265,6 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             seed = draw_seed(rng) ^ 0x5EED
             rng.set_state(state)
         return y.labels(random_state=seed)
-
-    def _label_set(self, y, seen=None):
-        """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
-        if self.classes is None:
-            return unique_labels(y) if seen is None else unique_labels(seen, y)
-        classes = np.unique(np.asarray(self.classes))
-        unknown = ~np.isin(y, classes)
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels {np.unique(y[unknown]).tolist()[:10]} that are "
-                f"not in classes={classes.tolist()}. Add them to the `classes` "
-                "parameter, or leave classes=None to let the label set grow."
-            )
-        return classes
 
     def _end_round(self, indices, n_labels, query_time, fit_time):
         """Record the round that just refitted, and report it to the callbacks."""
@@ -351,7 +346,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             ):
                 estimator.fit(X, y, **fit_params)
         except ValueError:
-            if np.unique(y).shape[0] > 1:
+            if not self._one_class_fallback or np.unique(y).shape[0] > 1:
                 raise
             estimator = self._one_class_placeholder(estimator, X, y)
         return estimator, time.perf_counter() - start
@@ -376,7 +371,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         return model_input(self.estimator_, X)
 
-    @available_if(_estimator_has("predict"))
+    @available_if(estimator_has("predict"))
     def predict(self, X):
         """Labels predicted by ``estimator_``.
 
@@ -392,58 +387,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         X = self._predict_input(X)  # checks fittedness first
         return self.estimator_.predict(X)
 
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from ``estimator_``, columns following ``classes_``.
-
-        A class in ``classes_`` that the labeled set lacks gets probability 0.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._predict_input(X)
-        proba = np.asarray(self.estimator_.predict_proba(X))
-        return self._align_columns(proba)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of ``estimator_`` (its columns, its ``classes_``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._predict_input(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(_estimator_has("score"))
+    @available_if(estimator_has("score"))
     def score(self, X, y, sample_weight=None):
         """Score of ``estimator_`` on ``(X, y)`` (accuracy for classifiers).
 
@@ -464,24 +408,3 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if sample_weight is None:
             return self.estimator_.score(X, y)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
-
-    def _align_columns(self, proba):
-        inner = getattr(self.estimator_, "classes_", None)
-        n_classes = self.classes_.shape[0]
-        if inner is not None and proba.shape[1] == len(inner):
-            inner = np.asarray(inner)
-            if inner.shape == self.classes_.shape and np.array_equal(
-                inner, self.classes_
-            ):
-                return proba
-            aligned = np.zeros((proba.shape[0], n_classes), dtype=proba.dtype)
-            aligned[:, np.searchsorted(self.classes_, inner)] = proba
-            return aligned
-        if proba.shape[1] == n_classes:
-            return proba
-        raise ValueError(
-            f"estimator_ returned {proba.shape[1]} probability columns for the "
-            f"{n_classes} classes {self.classes_.tolist()[:10]}. A net with a fixed "
-            "output size needs the full label set: pass classes=[...] to "
-            "ActiveLearner."
-        )

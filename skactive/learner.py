@@ -11,42 +11,31 @@ Two ways to drive it:
   those labels, which ``GridSearchCV`` and ``cross_val_score`` can compare across
   query strategies.
 
-The whole loop is in :meth:`ActiveLearner.fit`, as scikit-learn's
-``SelfTrainingClassifier`` keeps its loop in ``fit``; what happened is recorded
-in public fitted attributes (``history_``, ``labeled_indices_``, ``n_rounds_``,
-``stop_reason_``) and reported round by round to ``callbacks``. The first
-labels are drawn by :mod:`skactive._initial`, which serves this loop only; the
-plumbing shared with any meta-estimator (validation, seeded fits, predictions) is
-in :mod:`skactive._learner_base`.
+The loop (``fit``, ``query``, ``teach``, ``should_stop``) is
+:class:`skactive._loop.ActiveLoop`, shared with
+:class:`~skactive.ActiveRegressor`; this module holds what makes the learner a
+classifier: its label set (``classes_``, fixed or growing), the targets it
+accepts, its default model and strategy, and probabilities whose columns follow
+``classes_``.
 """
 
-import time
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
-from skactive._initial import initial_draw
-from skactive._learner_base import (
-    BaseActiveLearner,
-    restore_on_error,
-    take_fit_params,
-)
-from skactive.callbacks import copy_callbacks
-from skactive.stopping import clone_criteria
-from skactive.utils._compat import HasMethods, Interval, StrOptions, _fit_context
-from skactive.utils.inputs import PoolRows, concat_rows, n_rows, take_rows
-from skactive.utils.progress import progress_bar
-from skactive.utils.seeding import draw_seed
-from skactive.utils.validation import check_positive_int
+from skactive._learner_base import estimator_has
+from skactive._loop import ActiveLoop
+from skactive.strategies import UncertaintySampling
+from skactive.utils._compat import HasMethods, Interval, StrOptions
 
 __all__ = ["ActiveLearner"]
 
 
-class ActiveLearner(ClassifierMixin, BaseActiveLearner):
+class ActiveLearner(ClassifierMixin, ActiveLoop):
     """A classifier that chooses which samples to have labeled next.
 
     It wraps any classifier (by default a PyTorch MLP trained with skorch),
@@ -237,253 +226,137 @@ class ActiveLearner(ClassifierMixin, BaseActiveLearner):
         self.sample_params = sample_params
         self.verbose = verbose
 
-    # -- the loop -----------------------------------------------------------------
+    _strategy_help = (
+        "Every strategy of skactive.strategies serves classifiers except the "
+        "regression ones (PredictiveStd, GreedySampling, "
+        "ExpectedModelChangeRegression), which serve ActiveRegressor."
+    )
 
-    @restore_on_error
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, **fit_params):
-        """Fit on a labeled set, or run a simulation when ``budget`` is set.
+    # -- the task's hooks ---------------------------------------------------------
+
+    def _default_estimator(self):
+        # The default net, imported when it is used: skorch and torch take 3 s.
+        from skactive.nets import TorchMLPClassifier
+
+        return TorchMLPClassifier()
+
+    def _default_strategy(self):
+        return UncertaintySampling()
+
+    def _check_targets(self, y):
+        try:
+            check_classification_targets(y)
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__} is a classifier and needs class labels, but "
+                f"y looks like a regression target ({error}). Use "
+                "skactive.ActiveRegressor for a continuous target, or bin the "
+                "target into classes."
+            ) from error
+        return y
+
+    def _start_labels(self, y):
+        self.classes_ = self._label_set(y)
+
+    def _fixed_labels(self, simulate):
+        # The label set the estimator is told: the oracle's in a simulation.
+        return self.classes_ if simulate or self.classes is not None else None
+
+    def _taught_labels(self, y_new):
+        classes = self._label_set(y_new, seen=self.classes_)
+        return (None if self.classes is None else classes), {"classes_": classes}
+
+    def _label_set(self, y, seen=None):
+        """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
+        if self.classes is None:
+            return unique_labels(y) if seen is None else unique_labels(seen, y)
+        classes = np.unique(np.asarray(self.classes))
+        unknown = ~np.isin(y, classes)
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels {np.unique(y[unknown]).tolist()[:10]} that are "
+                f"not in classes={classes.tolist()}. Add them to the `classes` "
+                "parameter, or leave classes=None to let the label set grow."
+            )
+        return classes
+
+    def _widen_classes(self):
+        """Add the fitted estimator's own fixed labels (a net's ``classes``) to
+        ``classes_``, so that ``predict_proba`` keeps every column."""
+        inner = getattr(self.estimator_, "classes_", None)
+        if inner is not None and not np.isin(inner, self.classes_).all():
+            self.classes_ = np.union1d(self.classes_, inner)
+
+    # -- probabilities ------------------------------------------------------------
+
+    @available_if(estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from ``estimator_``, columns following ``classes_``.
+
+        A class in ``classes_`` that the labeled set lacks gets probability 0.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            The labeled samples; in simulation mode, the whole pool.
-        y : array-like of shape (n_samples,) or SimulatedOracle
-            Their labels; in simulation mode, the hidden oracle, which may be a
-            :class:`~skactive.oracle.SimulatedOracle` that answers with noise.
-        **fit_params : dict
-            Passed to the estimator's ``fit`` at every refit. Those with one entry
-            per sample (such as ``sample_weight``) follow their samples into the
-            labeled set.
+            Samples.
 
         Returns
         -------
-        self : ActiveLearner
-            The fitted learner.
+        proba : ndarray of shape (n_samples, n_classes)
         """
-        y = self._oracle_answers(y)
-        X, y = self._validate_X_y(X, y, reset=True)
-        self._strategy()  # checked before anything is drawn or fitted
-        simulate = self.budget is not None
-        rng, labeled, budget = self._start(X, y)
-        aligned, self._other_fit_params = self._split_fit_params(fit_params, n_rows(X))
-        # The label set the estimator is told: the oracle's in a simulation.
-        fixed = self.classes_ if simulate or self.classes is not None else None
-        is_labeled = np.zeros(n_rows(X), dtype=bool)
-        is_labeled[labeled] = True
-        new, query_time = labeled, 0.0
-        bar = progress_bar(budget, "labels", self.verbose and simulate)
-        while True:
-            bar.update(new.shape[0])
-            X_labeled, params = X, aligned
-            if simulate:
-                X_labeled = take_rows(X, labeled)
-                params = take_fit_params(aligned, labeled)
-                self.labeled_indices_ = labeled
-            self.estimator_, fit_time = self._fit_clone(
-                X_labeled,
-                y[labeled],
-                {**params, **self._other_fit_params},
-                fixed,
-                self._estimator_seed,
-            )
-            self.X_labeled_, self.y_labeled_ = X_labeled, y[labeled]
-            self._labeled_params = params
-            self._end_round(new, labeled.shape[0], query_time, fit_time)
-            if not simulate:
-                self._query_seed = draw_seed(rng)
-                return self
-            at_budget = labeled.shape[0] >= budget
-            pool = np.flatnonzero(~is_labeled)
-            # The unlabeled rows as a view: strategies read them in chunks.
-            X_pool = None if at_budget and not self.stopping_ else PoolRows(X, pool)
-            if self.stopping_ and self._check_stopping(X_pool):
-                self._query_seed = draw_seed(rng)
-                bar.close()
-                return self
-            if at_budget:
-                self._stop_checked_round = len(self.history_)
-                self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
-                self._query_seed = draw_seed(rng)
-                bar.close()
-                return self
-            start = time.perf_counter()
-            picked = self.current_strategy().select(
-                self.estimator_,
-                X_pool,
-                min(self.batch_size, budget - labeled.shape[0]),
-                X_labeled=X_labeled,
-                y_labeled=y[labeled],
-                random_state=rng,
-            )
-            query_time = time.perf_counter() - start
-            new = pool[picked]
-            is_labeled[new] = True
-            labeled = np.concatenate([labeled, new])
+        X = self._predict_input(X)
+        proba = np.asarray(self.estimator_.predict_proba(X))
+        return self._align_columns(proba)
 
-    def _start(self, X, y):
-        """Check the parameters, draw the first labels and reset the fitted state.
-
-        Returns ``(random state, positions of the first labels, budget)``: all of
-        ``X`` by hand, the initial draw in a simulation.
-        """
-        simulate = self.budget is not None
-        if simulate and self.budget < self.n_initial:
-            raise ValueError(
-                f"budget={self.budget} is smaller than n_initial={self.n_initial}: "
-                "the initial random draw alone would spend more than the budget. "
-                "Raise budget or lower n_initial."
-            )
-        stopping = clone_criteria(self.stopping)  # checked before anything is drawn
-        callbacks = copy_callbacks(self.callbacks)
-        rng = check_random_state(self.random_state)
-        n_total = n_rows(X)
-        self.classes_ = self._label_set(y)
-        budget = min(self.budget, n_total) if simulate else n_total
-        labeled = np.arange(n_total, dtype=np.int64)
-        if simulate:
-            labeled = initial_draw(
-                self.initial_strategy, X, y, min(self.n_initial, budget), rng
-            )
-            labeled = np.asarray(labeled, dtype=np.int64)
-        self._rng, self._estimator_seed = rng, draw_seed(rng)
-        seeded = None if self.random_state is None else self._estimator_seed
-        self.stopping_ = clone_criteria(stopping, seeded)
-        self.callbacks_ = callbacks
-        self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
-        return rng, labeled, budget
-
-    # -- the hand-driven loop -----------------------------------------------------
-
-    def query(self, X_pool, batch_size=None):
-        """Positions of the most informative samples of ``X_pool``.
+    @available_if(estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
 
         Parameters
         ----------
-        X_pool : {array-like, sparse matrix, DataFrame} of shape \
-                (n_samples, n_features)
-            The unlabeled pool (sparse where the estimator accepts it), or a
-            ``PoolRows`` view of rows of one (checked whole, never copied).
-        batch_size : int or None, default=None
-            How many to return; None uses the ``batch_size`` parameter. A batch
-            larger than the pool returns the whole pool, ranked.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
-        indices : ndarray of shape (min(batch_size, n_samples),), int64
-            Unique positions in ``X_pool``, most informative first; ties between
-            equal scores are broken at random from ``random_state``. A function
-            of the learner's state: asking again before the next ``teach`` (or
-            ``fit``) returns the same batch.
+        log_proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self, "estimator_")
-        batch_size = check_positive_int(
-            self.batch_size if batch_size is None else batch_size, "batch_size"
-        )
-        X_pool = self._validate_pool(X_pool)
-        # A stream of its own, seeded by the latest fit or teach: asking again
-        # without teaching gives the same batch, and a failed query changes nothing.
-        return self.current_strategy().select(
-            self.estimator_,
-            X_pool,
-            batch_size,
-            X_labeled=self.X_labeled_,
-            y_labeled=self.y_labeled_,
-            random_state=np.random.RandomState(self._query_seed),
-        )
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
-    @restore_on_error
-    def teach(self, X_new, y_new, **fit_params):
-        """Add labeled samples and refit; on any error the learner is unchanged.
+    @available_if(estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of ``estimator_`` (its columns, its ``classes_``).
 
         Parameters
         ----------
-        X_new : {array-like, sparse matrix, DataFrame} of shape \
-                (n_new, n_features)
-            The newly labeled samples.
-        y_new : array-like of shape (n_new,)
-            Their labels. A new label grows ``classes_`` unless ``classes`` fixed
-            the label set (then it is an error).
-        **fit_params : dict
-            Per-sample fit parameters for the new samples; required for each one
-            that ``fit`` was given (e.g. ``sample_weight``).
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
-        self : ActiveLearner
-            The refitted learner.
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        check_is_fitted(self, "estimator_")
-        X_new, y_new = self._validate_X_y(X_new, y_new, reset=False)
-        classes = self._label_set(y_new, seen=self.classes_)
-        aligned, other = self._split_fit_params(fit_params, n_rows(X_new))
-        if set(aligned) != set(self._labeled_params) or other:
-            raise ValueError(
-                f"teach got fit parameters {sorted(fit_params)}, but fit was given "
-                f"per-sample parameters {sorted(self._labeled_params)}: pass exactly "
-                "those, with one entry per new sample."
-            )
-        X = concat_rows(self.X_labeled_, X_new)
-        y = np.concatenate([self.y_labeled_, y_new])
-        params = {
-            name: concat_rows(np.asarray(value), np.asarray(aligned[name]))
-            for name, value in self._labeled_params.items()
-        }
-        fixed = None if self.classes is None else classes
-        estimator, fit_time = self._fit_clone(
-            X, y, {**params, **self._other_fit_params}, fixed, self._estimator_seed
+        X = self._predict_input(X)
+        return self.estimator_.decision_function(X)
+
+    def _align_columns(self, proba):
+        inner = getattr(self.estimator_, "classes_", None)
+        n_classes = self.classes_.shape[0]
+        if inner is not None and proba.shape[1] == len(inner):
+            inner = np.asarray(inner)
+            if inner.shape == self.classes_.shape and np.array_equal(
+                inner, self.classes_
+            ):
+                return proba
+            aligned = np.zeros((proba.shape[0], n_classes), dtype=proba.dtype)
+            aligned[:, np.searchsorted(self.classes_, inner)] = proba
+            return aligned
+        if proba.shape[1] == n_classes:
+            return proba
+        raise ValueError(
+            f"estimator_ returned {proba.shape[1]} probability columns for the "
+            f"{n_classes} classes {self.classes_.tolist()[:10]}. A net with a fixed "
+            "output size needs the full label set: pass classes=[...] to "
+            "ActiveLearner."
         )
-        # Nothing above changed self; commit everything at once.
-        new = np.arange(n_rows(self.X_labeled_), n_rows(X), dtype=np.int64)
-        self.X_labeled_, self.y_labeled_ = X, y
-        self._labeled_params = params
-        self.classes_ = classes
-        self.estimator_ = estimator
-        self._query_seed = draw_seed(self._rng)  # new labels, a new query stream
-        self._end_round(new, n_rows(X), 0.0, fit_time)
-        return self
-
-    def should_stop(self, X_pool=None):
-        """Whether a stopping criterion says to stop after the latest round.
-
-        Checks each criterion of ``stopping_`` once per round (a round is the
-        initial ``fit`` or a ``teach``); calling again in the same round returns
-        the same answer without recording anything twice. Sets
-        ``stop_reason_`` to the reason of the first criterion that fires, or
-        None.
-
-        Parameters
-        ----------
-        X_pool : {array-like, sparse matrix, DataFrame} or None, default=None
-            The samples still unlabeled; required by criteria that look at the
-            pool (:class:`~skactive.stopping.MaxUncertainty`,
-            :class:`~skactive.stopping.StabilizingPredictions`).
-
-        Returns
-        -------
-        stop : bool
-            True when a criterion fired.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> from skactive.stopping import MaxLabels
-        >>> X, y = load_iris(return_X_y=True)
-        >>> learner = ActiveLearner(LogisticRegression(), batch_size=10,
-        ...                         stopping=[MaxLabels(30)], random_state=0)
-        >>> learner = learner.fit(X[::15], y[::15])  # 10 labels
-        >>> pool = np.delete(np.arange(150), np.arange(0, 150, 15))
-        >>> while not learner.should_stop(X[pool]):
-        ...     picked = learner.query(X[pool])
-        ...     learner = learner.teach(X[pool[picked]], y[pool[picked]])
-        ...     pool = np.delete(pool, picked)
-        >>> learner.stop_reason_
-        'MaxLabels: 30 samples are labeled (n_labels=30).'
-        """
-        check_is_fitted(self, "estimator_")
-        if self._stop_checked_round == len(self.history_):
-            return self.stop_reason_ is not None
-        if X_pool is not None:
-            X_pool = self._validate_pool(X_pool)
-        return self._check_stopping(X_pool)

@@ -140,3 +140,38 @@ def test_bad_voting_is_rejected(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match="voting"):
         Committee([LogisticRegression()], voting="median").fit(X, y)
+
+
+def test_a_committee_of_classifiers_names_the_regressor_one_for_continuous_y():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    with pytest.raises(ValueError, match="CommitteeRegressor"):
+        Committee([DecisionTreeClassifier()] * 2).fit(X, X[:, 0] * 1.37)
+
+
+def test_a_committee_of_regressors_predicts_the_members_mean():
+    from sklearn.datasets import make_friedman1
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skactive import CommitteeRegressor
+
+    X, y = make_friedman1(n_samples=80, random_state=0)
+    committee = CommitteeRegressor(
+        [DecisionTreeRegressor(), Ridge()] * 2, random_state=0
+    ).fit(X, y)
+    samples = committee.predict_samples(X[:10])
+    expected = np.stack([m.predict(X[:10]) for m in committee.estimators_])
+    np.testing.assert_array_equal(samples, expected)
+    np.testing.assert_allclose(committee.predict(X[:10]), expected.mean(axis=0))
+    # Two trees on different bootstrap resamples differ; a seed repeats them.
+    assert not np.array_equal(samples[0], samples[2])
+    again = CommitteeRegressor(
+        [DecisionTreeRegressor(), Ridge()] * 2, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(again.predict_samples(X[:10]), samples)
+    without = CommitteeRegressor([Ridge()] * 2, bootstrap=False).fit(X, y)
+    np.testing.assert_array_equal(*without.predict_samples(X[:10]))
+    with pytest.raises(ValueError, match="at least one regressor"):
+        CommitteeRegressor([]).fit(X, y)
+    with pytest.raises(ValueError, match="1d array"):
+        CommitteeRegressor([Ridge()]).fit(X, np.column_stack([y, y]))

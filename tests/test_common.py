@@ -9,13 +9,25 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skactive import ActiveLearner, Committee, RandomSampling, UncertaintySampling
+from skactive import (
+    ActiveLearner,
+    ActiveRegressor,
+    Committee,
+    CommitteeRegressor,
+    RandomSampling,
+    UncertaintySampling,
+)
 from skactive._learner_base import ColdStartWarning
-from skactive.nets import NetClassifier, TorchMLPClassifier
+from skactive.nets import (
+    NetClassifier,
+    NetRegressor,
+    TorchMLPClassifier,
+    TorchMLPRegressor,
+)
 from skactive.stopping import MaxLabels, StabilizingPredictions
 from skactive.strategies import (
     BADGE,
@@ -26,15 +38,32 @@ from skactive.strategies import (
     DiverseUncertainty,
     ExpectedErrorReduction,
     ExpectedModelChange,
+    ExpectedModelChangeRegression,
+    GreedySampling,
     InformationDensity,
     KMeansSampling,
     MeanStd,
+    PredictiveStd,
     QueryByCommittee,
     StochasticBatch,
     TypiClust,
     VariationRatios,
     get_strategy_tags,
 )
+
+
+class TwoLayerRegressionNet(torch.nn.Module):
+    """A user's regression module: sized by the names NetRegressor passes."""
+
+    def __init__(self, n_features_in, n_outputs, width=16):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Linear(n_features_in, width), torch.nn.Tanh()
+        )
+        self.out = torch.nn.Linear(width, n_outputs)
+
+    def forward(self, X):
+        return self.out(self.body(X))
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -75,6 +104,25 @@ ESTIMATORS = [
     ActiveLearner(
         Committee([LogisticRegression()] * 3), BALD(), budget=30, batch_size=5
     ),
+    # Regression: the nets, the committee, and the learner by hand, on its
+    # default net, and in simulation mode with each kind of strategy.
+    TorchMLPRegressor(),
+    NetRegressor(TwoLayerRegressionNet, lr=0.01, module__width=32),
+    CommitteeRegressor([Ridge(), DecisionTreeRegressor()]),
+    CommitteeRegressor([DecisionTreeRegressor()] * 3, bootstrap=False),
+    ActiveRegressor(Ridge()),
+    ActiveRegressor(),
+    ActiveRegressor(Ridge(), budget=30, batch_size=5),
+    ActiveRegressor(
+        CommitteeRegressor([Ridge()] * 3),
+        PredictiveStd(),
+        budget=40,
+        batch_size=5,
+        initial_strategy="kmeans",
+        stopping=[MaxLabels(30)],
+    ),
+    ActiveRegressor(Ridge(), GreedySampling("y"), budget=30, batch_size=5),
+    ActiveRegressor(Ridge(), ExpectedModelChangeRegression(), budget=30, batch_size=5),
 ]
 
 

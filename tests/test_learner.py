@@ -866,7 +866,7 @@ def test_a_raw_skorch_net_takes_any_numeric_input(dtype):
 
 def test_a_regression_target_names_the_regression_learner():
     X, _ = load_digits(return_X_y=True)
-    with pytest.raises(ValueError, match="regression learner"):
+    with pytest.raises(ValueError, match="ActiveRegressor for a continuous target"):
         ActiveLearner(LogisticRegression()).fit(X[:50], np.linspace(0, 1, 50))
 
 

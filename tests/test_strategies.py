@@ -1,5 +1,7 @@
 """Query strategies: top-k and ties, chunked scoring, standalone use, bad input."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -358,8 +360,11 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         CoreSet,
         ExpectedErrorReduction,
         ExpectedModelChange,
+        ExpectedModelChangeRegression,
+        GreedySampling,
         InformationDensity,
         KMeansSampling,
+        PredictiveStd,
         RandomSampling,
         StochasticBatch,
         StrategyTags,
@@ -380,11 +385,13 @@ def test_strategy_tags_declare_what_each_strategy_needs():
     dask_label_free = StrategyTags(
         requires_model=False, reads_pool_rows=True, reads_dask_pools=True
     )
+    # Strategies that read no class probabilities serve regression too.
+    both = {"regression": True}
     expected = {
-        RandomSampling(): dask_label_free,
-        KMeansSampling(): label_free,
-        TypiClust(): label_free,
-        CoreSet(): dask_label_free,
+        RandomSampling(): replace(dask_label_free, **both),
+        KMeansSampling(): replace(label_free, **both),
+        TypiClust(): replace(label_free, **both),
+        CoreSet(): replace(dask_label_free, **both),
         UncertaintySampling(): dask_scoring,
         BALD(): dask_scoring,
         ExpectedModelChange(): dask_scoring,
@@ -395,7 +402,17 @@ def test_strategy_tags_declare_what_each_strategy_needs():
             requires_labels=True, reads_pool_rows=True
         ),
         StochasticBatch(BALD()): views,
-        StochasticBatch(RandomSampling()): label_free,
+        StochasticBatch(RandomSampling()): replace(label_free, **both),
+        PredictiveStd(): replace(dask_scoring, classification=False, **both),
+        GreedySampling("x"): StrategyTags(
+            requires_model=False, reads_pool_rows=True, classification=False, **both
+        ),
+        GreedySampling("xy"): StrategyTags(
+            requires_labels=True, reads_pool_rows=True, classification=False, **both
+        ),
+        ExpectedModelChangeRegression(): StrategyTags(
+            requires_labels=True, reads_pool_rows=True, classification=False, **both
+        ),
     }
     for strategy, tags in expected.items():
         assert get_strategy_tags(strategy) == tags, strategy

@@ -1,8 +1,9 @@
-"""PyTorch classifiers that scikit-learn treats like its own.
+"""PyTorch classifiers and regressors that scikit-learn treats like its own.
 
-``NetClassifier`` trains any ``torch.nn.Module`` class with skorch and passes
-``sklearn.utils.estimator_checks.check_estimator``; ``TorchMLPClassifier`` is the
-multi-layer perceptron built on it, and the default model of skactive.
+``NetClassifier`` and ``NetRegressor`` train any ``torch.nn.Module`` class with
+skorch and pass ``sklearn.utils.estimator_checks.check_estimator``;
+``TorchMLPClassifier`` and ``TorchMLPRegressor`` are the multi-layer perceptrons
+built on them, the default models of ``ActiveLearner`` and ``ActiveRegressor``.
 
 Why a wrapper and not a ``skorch.NeuralNetClassifier`` subclass: skorch sets public
 attributes in ``__init__``, leaks private names through ``get_params``, initializes
@@ -24,14 +25,17 @@ callbacks, history and checkpoints keep working.
 from skactive.nets._classifier import NetClassifier
 from skactive.nets._embedding import penultimate_activations
 from skactive.nets._mc_dropout import NO_SAMPLES_HELP, MCDropout, mc_dropout_samples
-from skactive.nets._mlp import MLPModule, TorchMLPClassifier
+from skactive.nets._mlp import MLPModule, TorchMLPClassifier, TorchMLPRegressor
+from skactive.nets._regressor import NetRegressor
 
 __all__ = [
     "NO_SAMPLES_HELP",
     "MCDropout",
     "MLPModule",
     "NetClassifier",
+    "NetRegressor",
     "TorchMLPClassifier",
+    "TorchMLPRegressor",
     "mc_dropout_samples",
     "penultimate_activations",
 ]

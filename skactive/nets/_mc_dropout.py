@@ -122,7 +122,7 @@ class _ConsistentDropout:
         return out.reshape(self.n_samples * self.n_rows, *x.shape[1:])
 
 
-def _forward(module, chunk, sampler):
+def _forward(module, chunk, sampler, softmax=True):
     n_rows = chunk.shape[0]
     sampler.start_pass(n_rows)
     if not sampler.share_prefix:
@@ -137,10 +137,10 @@ def _forward(module, chunk, sampler):
             f"{sampler.n_samples} dropout samples."
         )
     logits = logits.reshape(sampler.n_samples, n_rows, -1)
-    return torch.softmax(logits.float(), dim=-1)
+    return torch.softmax(logits.float(), dim=-1) if softmax else logits.float()
 
 
-def mc_dropout_samples(model, X, n_samples, random_state=None):
+def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
     """Class probabilities of ``model`` under ``n_samples`` MC dropout masks.
 
     Parameters
@@ -153,10 +153,13 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
         Number of masks K.
     random_state : int, RandomState instance or None, default=None
         Seeds the masks; the same seed gives the same samples.
+    softmax : bool, default=True
+        The softmax of the module's outputs (a classifier's logits); False gives
+        the outputs themselves (a regressor's predictions).
 
     Returns
     -------
-    samples : ndarray of shape (n_samples, n_rows, n_classes), float32
+    samples : ndarray of shape (n_samples, n_rows, n_outputs), float32
     """
     module = torch_module(model)
     if module is None:
@@ -185,25 +188,27 @@ def mc_dropout_samples(model, X, n_samples, random_state=None):
             for chunk, n_valid in iter_padded_chunks(X, chunk_size, device):
                 if start == 0:
                     try:
-                        proba = _forward(module, chunk, sampler)
+                        proba = _forward(module, chunk, sampler, softmax)
                     except RuntimeError:
                         # The prefix cannot be shared (say, dropout inside a
                         # residual branch): repeat the input instead, same masks.
                         sampler.share_prefix = False
                         sampler.masks.clear()
                         sampler.generator.manual_seed(seed)
-                        proba = _forward(module, chunk, sampler)
+                        proba = _forward(module, chunk, sampler, softmax)
                     out = np.empty((n_samples, n_total, proba.shape[-1]), np.float32)
                 else:
-                    proba = _forward(module, chunk, sampler)
+                    proba = _forward(module, chunk, sampler, softmax)
                 out[:, start : start + n_valid] = proba[:, :n_valid].cpu().numpy()
                 start += n_valid
     finally:
         for handle in handles:
             handle.remove()
     if out is None:
-        n_classes = getattr(model, "classes_", ())
-        out = np.empty((n_samples, 0, len(n_classes)), dtype=np.float32)
+        n_outputs = len(getattr(model, "classes_", ()))
+        if not softmax:
+            n_outputs = getattr(model, "n_outputs_", 1)
+        out = np.empty((n_samples, 0, n_outputs), dtype=np.float32)
     return out
 
 

@@ -36,6 +36,11 @@ from skactive.strategies.diversity import (
 )
 from skactive.strategies.expected import ExpectedErrorReduction, ExpectedModelChange
 from skactive.strategies.random import RandomSampling
+from skactive.strategies.regression import (
+    ExpectedModelChangeRegression,
+    GreedySampling,
+    PredictiveStd,
+)
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils.ranking import top_k
@@ -51,10 +56,13 @@ __all__ = [
     "DiverseUncertainty",
     "ExpectedErrorReduction",
     "ExpectedModelChange",
+    "ExpectedModelChangeRegression",
+    "GreedySampling",
     "InformationDensity",
     "KMeansSampling",
     "MeanStd",
     "PerSampleStrategy",
+    "PredictiveStd",
     "QueryByCommittee",
     "QueryContext",
     "QueryStrategy",

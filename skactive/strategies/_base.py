@@ -73,6 +73,12 @@ class StrategyTags:
     reads_dask_pools : bool, default=False
         A batch strategy that can take a dask pool (per-sample strategies
         always can: their blocks are scored by dask); the others refuse one.
+    classification : bool, default=True
+        It serves classifiers: :class:`~skactive.ActiveLearner` takes it.
+    regression : bool, default=False
+        It serves regressors: :class:`~skactive.ActiveRegressor` takes it
+        (``PredictiveStd``, ``GreedySampling``, the label-free and diversity
+        strategies).
     """
 
     requires_model: bool = True
@@ -80,6 +86,8 @@ class StrategyTags:
     per_sample_scores: bool = False
     reads_pool_rows: bool = False
     reads_dask_pools: bool = False
+    classification: bool = True
+    regression: bool = False
 
 
 def get_strategy_tags(strategy):

@@ -170,6 +170,8 @@ class InformationDensity(BatchStrategy):
         tags.requires_model = get_strategy_tags(base).requires_model
         tags.per_sample_scores = True
         tags.reads_pool_rows = get_strategy_tags(base).reads_pool_rows
+        tags.classification = get_strategy_tags(base).classification
+        tags.regression = get_strategy_tags(base).regression
         return tags
 
     def score_samples(self, model, X, *, random_state=None):

@@ -19,7 +19,6 @@ from skactive.acquisition import (
 )
 from skactive.models import embed as default_embed
 from skactive.models import (
-    embeds_raw_features,
     gradient_embedding_factors,
     linear_head_reads_raw_features,
     predict_proba,
@@ -30,13 +29,17 @@ from skactive.strategies._greedy import (
     farthest_first,
     points_dtype,
 )
+from skactive.strategies._points import (
+    embed_with_labeled,
+    lazy_over_chunks,
+    over_chunks,
+    raw_rows,
+    without_overflow,
+)
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.dask_pools import DaskPool
 from skactive.utils.inputs import (
-    as_float_array,
     iter_row_chunks,
-    n_rows,
-    raw_float_rows,
     take_rows,
 )
 from skactive.utils.ranking import top_k
@@ -49,92 +52,6 @@ __all__ = [
     "DiverseUncertainty",
     "diverse_batch_query",
 ]
-
-
-def _over_chunks(function, X, *args):
-    """``function(chunk, *args)`` for consecutive row chunks of ``X``, stacked
-    (into one array allocated at the first chunk: never the parts and their
-    stack at once). A dask pool's blocks are computed where they live, the
-    ``args`` (the model) sent once."""
-    if isinstance(X, DaskPool):
-        return X.map_rows(function, *args)
-    out = None
-    for start, chunk in iter_row_chunks(X):
-        part = np.asarray(function(chunk, *args))
-        if out is None:
-            out = np.empty((n_rows(X), *part.shape[1:]), dtype=part.dtype)
-        out[start : start + part.shape[0]] = part
-    return np.empty(0) if out is None else out
-
-
-def _lazy_over_chunks(function, X, *args):
-    """A dask pool's ``function(block, *args)``, lazily (an embedding that is
-    recomputed block by block at each pass, never held whole); else stacked."""
-    if not isinstance(X, DaskPool):
-        return _over_chunks(function, X, *args)
-    row = X.probe(function, *args)
-    return X.map_lazy(function, *args, width=row.shape[1], dtype=row.dtype)
-
-
-# Above this magnitude, squared distances of float32 values overflow (3.4e38).
-_FLOAT32_SAFE = 1e15
-
-
-def _block_max_abs(block):
-    return float(max(block.max(), -block.min())) if block.size else 0.0
-
-
-def _max_abs(points):
-    """The largest absolute value, block by block (no temporary of the pool)."""
-    if isinstance(points, DaskPool):
-        return max(points.per_block(_block_max_abs), default=0.0)
-    return max((_block_max_abs(b) for _, b in iter_row_chunks(points)), default=0.0)
-
-
-def _as_float64(a):
-    return (
-        a.astype(np.float64)
-        if isinstance(a, DaskPool)
-        else as_float_array(a, dtype=np.float64)
-    )
-
-
-def _without_overflow(points, *others):
-    """``points`` (and ``others``) in float64 when float32 squares would overflow."""
-    if points_dtype(points) == np.float32 and any(
-        a is not None and _max_abs(a) > _FLOAT32_SAFE for a in (points, *others)
-    ):
-        return [None if a is None else _as_float64(a) for a in (points, *others)]
-    return [points, *others]
-
-
-def _raw_rows(X):
-    """The pool's features as they are (no copy), or None (see raw_float_rows)."""
-    if isinstance(X, DaskPool):
-        return X if X.is_float_array else None
-    return raw_float_rows(X)
-
-
-def _embedding_of(chunk, function, model):
-    return function(model, chunk)
-
-
-def _pool_embedding(function, model, X):
-    """The pool's embedding: the pool itself (no copy) for raw features."""
-    if function is default_embed and embeds_raw_features(model):
-        raw = _raw_rows(X)
-        if raw is not None:
-            return raw
-    return _lazy_over_chunks(_embedding_of, X, function, model)
-
-
-def _embed_with_labeled(function, model, X, X_labeled):
-    """Embeddings of the pool and of the labeled samples (None without any)."""
-    points = _pool_embedding(function, model, X)
-    if X_labeled is None or n_rows(X_labeled) == 0:
-        return _without_overflow(points)[0], None
-    centers = _over_chunks(_embedding_of, X_labeled, function, model)
-    return _without_overflow(points, np.asarray(centers, dtype=points_dtype(points)))
 
 
 def _residual(model, X):
@@ -233,13 +150,13 @@ class DiverseUncertainty(BatchStrategy):
 
     def _select_batch(self, model, X, n_samples, context):
         rng, X_labeled = context.random_state, context.X_labeled
-        uncertainty = _over_chunks(_uncertainty_of, X, model, self.measure).astype(
+        uncertainty = over_chunks(_uncertainty_of, X, model, self.measure).astype(
             np.float64
         )
         weight = float(self.diversity_weight)
         if weight == 0:
             return top_k(uncertainty, n_samples, rng)
-        points, centers = _embed_with_labeled(
+        points, centers = embed_with_labeled(
             self.embed or default_embed, model, X, X_labeled
         )
         base = (1 - weight) * uncertainty
@@ -324,6 +241,7 @@ class CoreSet(BatchStrategy):
         tags.requires_model = False
         tags.reads_pool_rows = True
         tags.reads_dask_pools = True
+        tags.regression = True  # distances only: no class read
         return tags
 
     def __init__(self, estimator=None, embed=None):
@@ -332,7 +250,7 @@ class CoreSet(BatchStrategy):
 
     def _select_batch(self, model, X, n_samples, context):
         rng, X_labeled = context.random_state, context.X_labeled
-        points, centers = _embed_with_labeled(
+        points, centers = embed_with_labeled(
             self.embed or default_embed, model, X, X_labeled
         )
         return farthest_first(points, centers, n_samples, rng)
@@ -387,14 +305,14 @@ class BADGE(BatchStrategy):
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
-        raw = _raw_rows(X)
+        raw = raw_rows(X)
         if raw is not None and linear_head_reads_raw_features(model, self.embed):
             # h = (x, 1): the pool itself, and the 1 as a bias (no copy).
-            residual = _over_chunks(_residual_of, X, model, points_dtype(raw))
+            residual = over_chunks(_residual_of, X, model, points_dtype(raw))
             features, bias = raw, 1.0
         elif isinstance(X, DaskPool):  # the residual here, h left on the workers
-            residual = _over_chunks(_factor, X, model, self.embed, 0)
-            features = _lazy_over_chunks(_factor, X, model, self.embed, 1)
+            residual = over_chunks(_factor, X, model, self.embed, 0)
+            features = lazy_over_chunks(_factor, X, model, self.embed, 1)
             bias = None
         else:
             parts = [
@@ -405,7 +323,7 @@ class BADGE(BatchStrategy):
             features, bias = _stack([np.asarray(h) for _, h in parts]), None
         # The features keep their precision (float32 from nets and float32 input):
         # they are the large factor, read once per pick; the residual follows.
-        features = _without_overflow(features)[0]
+        features = without_overflow(features)[0]
         residual = residual.astype(points_dtype(features), copy=False)
         kmeans = LazyKMeansPlusPlus(residual, features, bias=bias)
         return kmeans.select(n_samples, rng)
@@ -463,7 +381,7 @@ class ClusterMargin(BatchStrategy):
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
-        margin = _over_chunks(
+        margin = over_chunks(
             lambda chunk: margin_acquisition(predict_proba(model, chunk)), X
         ).astype(np.float64)
         n_samples = min(n_samples, margin.shape[0])

@@ -82,6 +82,8 @@ class StochasticBatch(BatchStrategy):
         base = get_strategy_tags(self.base_strategy)
         tags.requires_model = base.requires_model
         tags.reads_pool_rows = base.reads_pool_rows
+        tags.classification = base.classification
+        tags.regression = base.regression
         return tags
 
     def _log_weights(self, scores):

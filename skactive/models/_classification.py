@@ -1,4 +1,4 @@
-"""Model capabilities: what a query strategy may ask of a fitted model.
+"""Classifier capabilities: probabilities, their samples, embeddings.
 
 Strategies never call a model's methods directly; they ask for a capability here,
 which dispatches on what the model is, duck typing first:
@@ -47,6 +47,7 @@ __all__ = [
     "last_layer_inputs",
     "linear_head_reads_raw_features",
     "model_input",
+    "pipeline_head",
     "predict_proba",
     "predict_proba_samples",
 ]
@@ -91,7 +92,7 @@ def _module_proba(module, X):
     return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
 
-def _pipeline_head(model, X):
+def pipeline_head(model, X):
     """``(last step, X transformed by the steps before it)`` of a Pipeline."""
     for _, step in model.steps[:-1]:
         if step is not None and step != "passthrough":
@@ -280,7 +281,7 @@ def predict_proba_samples(model, X, n_samples=None, random_state=None):
     if callable(method):
         return np.asarray(method(X, n_samples=n_samples, random_state=random_state))
     if isinstance(model, Pipeline):
-        head, X = _pipeline_head(model, X)
+        head, X = pipeline_head(model, X)
         return predict_proba_samples(head, X, n_samples, random_state)
     if torch_module(model) is not None:
         from skactive.nets import mc_dropout_samples
@@ -338,7 +339,7 @@ def embed(model, X):
     if callable(method):
         return np.asarray(method(X))
     if isinstance(model, Pipeline):
-        return embed(*_pipeline_head(model, X))
+        return embed(*pipeline_head(model, X))
     if torch_module(model) is not None:
         from skactive.nets import penultimate_activations
 
@@ -428,7 +429,7 @@ def last_layer_inputs(model, X, embed_function=None):
     features : ndarray of shape (n_rows, n_dimensions)
     """
     if embed_function is None and isinstance(model, Pipeline):
-        return last_layer_inputs(*_pipeline_head(model, X))
+        return last_layer_inputs(*pipeline_head(model, X))
     proba = np.asarray(predict_proba(model, X), dtype=np.float64)
     if embed_function is not None:
         features = np.asarray(embed_function(model, X))
