@@ -3,11 +3,14 @@
 The demo measures active learning the honest way: on a dataset that needs no
 download, it runs the simulated loop (a small random labeled set, then batches
 chosen by the strategy, labels revealed by the held-back truth) for random
-sampling and three uncertainty measures, several times, scores every round's
-model on a test set, prints a table (accuracy at several label counts, area
-under the learning curve, labels needed to reach 95 % of random sampling's best
-accuracy, the reduction ratio against random, time) and saves the learning-curve
-plot. When a strategy loses to random sampling, it says so.
+sampling and the task's strategies (three uncertainty measures; greedy sampling
+and EMCM for the diabetes regression; binary-relevance uncertainty, MMC and
+label cardinality for the multilabel set), several times, scores every round's
+model on a test set (accuracy, R², micro F1), prints a table (the score at
+several label counts, area under the learning curve, labels needed to reach 95 %
+of random sampling's best score, the reduction ratio against random, time) and
+saves the learning-curve plot. When a strategy loses to random sampling, it
+says so.
 """
 
 import argparse
@@ -32,6 +35,23 @@ def _protocol(args, defaults):
     return n_initial, batch_size, budget
 
 
+def _demo_learner(args):
+    """``(learner, task, (X_pool, X_test, y_pool, y_test))`` for the options."""
+    from skactive import ActiveLearner, ActiveRegressor
+    from skactive._demo import LINEAR, PROTOCOL, TASKS, load_dataset, make_estimator
+
+    n_initial, batch_size, budget = _protocol(args, PROTOCOL[args.dataset])
+    task = TASKS[args.dataset]
+    args.estimator = args.estimator or LINEAR[task]
+    estimator = make_estimator(args.estimator, task)  # a bad pair fails first
+    data = load_dataset(args.dataset, args.random_state)
+    learner_class = ActiveRegressor if task == "regression" else ActiveLearner
+    learner = learner_class(
+        estimator, budget=budget, batch_size=batch_size, n_initial=n_initial
+    )
+    return learner, task, data
+
+
 def demo(args, out=None):
     """Run the demo for parsed ``args``; print the table, save the plot.
 
@@ -44,24 +64,15 @@ def demo(args, out=None):
     out = sys.stdout if out is None else out
     import torch
 
-    from skactive import ActiveLearner
-    from skactive._demo import (
-        PROTOCOL,
-        load_dataset,
-        losers,
-        make_estimator,
-        uncertainty_strategies,
-    )
+    from skactive._demo import losers, task_strategies
     from skactive.evaluation import active_learning_curve
 
     torch.set_num_threads(1)  # small batches: extra threads only spin
-    n_initial, batch_size, budget = _protocol(args, PROTOCOL[args.dataset])
-    X_pool, X_test, y_pool, y_test = load_dataset(args.dataset, args.random_state)
-    learner = ActiveLearner(
-        make_estimator(args.estimator),
-        budget=budget,
-        batch_size=batch_size,
-        n_initial=n_initial,
+    learner, task, (X_pool, X_test, y_pool, y_test) = _demo_learner(args)
+    n_initial, batch_size, budget = (
+        learner.n_initial,
+        learner.batch_size,
+        learner.budget,
     )
     start = time.perf_counter()
     result = active_learning_curve(
@@ -70,7 +81,7 @@ def demo(args, out=None):
         y_pool,
         X_test,
         y_test,
-        query_strategies=uncertainty_strategies(),
+        query_strategies=task_strategies(task),
         n_repeats=args.repeats,
         n_jobs=args.n_jobs,
         verbose=getattr(args, "verbose", False),
@@ -85,7 +96,8 @@ def demo(args, out=None):
     )
     print(result.table(), file=out)
     print(
-        "\nAULC: mean accuracy over the label range. Reduction ratio: labels random "
+        f"\nAULC: mean {result.scoring} over the label range. Reduction ratio: "
+        "labels random "
         "sampling needs to reach the target divided by the labels the strategy "
         "needs (above 1 saves labels).",
         file=out,
@@ -177,24 +189,32 @@ def _add_demo_parser(commands):
         "--dataset",
         choices=DATASETS,
         default="digits",
-        help="scikit-learn's digits (bundled) or mnist1d (generated offline)",
+        help="scikit-learn's digits (bundled), mnist1d (generated offline), "
+        "diabetes (bundled, regression) or multilabel (generated, 6 labels)",
     )
     demo_parser.add_argument(
         "--estimator",
         choices=ESTIMATORS,
-        default="logreg",
-        help="scaled logistic regression, or skactive's PyTorch MLP",
+        default=None,
+        help="scaled logistic regression (classification, multilabel: one per "
+        "label), ridge (regression), or skactive's PyTorch MLP; default: the "
+        "linear model of the dataset's task",
     )
     demo_parser.add_argument(
         "--budget",
         type=_positive_int,
-        help="labels to end at (digits 300, mnist1d 1000)",
+        help="labels to end at (digits 300, mnist1d 1000, diabetes 120, "
+        "multilabel 300)",
     )
     demo_parser.add_argument(
-        "--batch-size", type=_positive_int, help="labels per round (10 / 50)"
+        "--batch-size",
+        type=_positive_int,
+        help="labels per round (10 / 50 / 10 / 20)",
     )
     demo_parser.add_argument(
-        "--n-initial", type=_positive_int, help="random labels to start (20 / 50)"
+        "--n-initial",
+        type=_positive_int,
+        help="random labels to start (20 / 50 / 10 / 20)",
     )
     demo_parser.add_argument(
         "--repeats", type=_positive_int, default=5, help="runs per strategy (seeds)"

@@ -49,6 +49,12 @@ def initial_draw(initial, X, y, n_initial, rng):
     if initial == "random":
         return rng.choice(n_rows(X), size=n_initial, replace=False)
     if initial == "stratified":
+        if np.ndim(y) != 1:
+            raise ValueError(
+                'initial_strategy="stratified" draws in proportion to the classes '
+                "of y, and a multilabel y has no single class per sample: use "
+                '"random" or "kmeans".'
+            )
         return _stratified_draw(y, n_initial, rng)
     if initial == "kmeans":
         initial = KMeansSampling()

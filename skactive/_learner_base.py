@@ -180,7 +180,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         if hasattr(X, "iloc"):
             validate_data(self, X, reset=reset, skip_check_array=True)
-            y = column_or_1d(y, warn=True)
+            y = np.asarray(y)
             check_consistent_length(X, y)
         else:
             X, y = validate_data(
@@ -191,15 +191,19 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 accept_sparse=True,
                 dtype=None,
                 ensure_all_finite=False,
+                multi_output=True,  # a multilabel indicator matrix
             )
-        if y.ndim != 1:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim not in (1, 2):
             raise ValueError(
                 f"y should be a 1d array of labels, got an array of shape {y.shape}."
             )
-        return X, self._check_targets(y)
+        return X, self._check_targets(y, reset)
 
-    def _check_targets(self, y):
-        """``y`` checked (and converted) for this learner's task."""
+    def _check_targets(self, y, reset):
+        """``y`` checked (and converted) for this learner's task; ``reset`` at
+        ``fit``, where it may set the task's mode (multilabel)."""
         raise NotImplementedError
 
     def _strategy(self):

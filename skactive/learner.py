@@ -24,13 +24,15 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from skactive._learner_base import estimator_has
 from skactive._loop import ActiveLoop
-from skactive.strategies import UncertaintySampling
+from skactive.strategies import MultilabelUncertainty, UncertaintySampling
 from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils.validation import indicator_label_set
 
 __all__ = ["ActiveLearner"]
 
@@ -226,11 +228,31 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         self.sample_params = sample_params
         self.verbose = verbose
 
-    _strategy_help = (
-        "Every strategy of skactive.strategies serves classifiers except the "
-        "regression ones (PredictiveStd, GreedySampling, "
-        "ExpectedModelChangeRegression), which serve ActiveRegressor."
-    )
+    @property
+    def _task(self):
+        return "multilabel" if getattr(self, "multilabel_", False) else "classification"
+
+    @property
+    def _strategy_help(self):
+        if self._task == "multilabel":
+            return (
+                "Strategies for multilabel targets: MultilabelUncertainty, MMC, "
+                "LabelCardinalityInconsistency, RandomSampling, CoreSet, BADGE, "
+                "KMeansSampling, TypiClust."
+            )
+        return (
+            "Every strategy of skactive.strategies serves classifiers except the "
+            "regression ones (PredictiveStd, GreedySampling, "
+            "ExpectedModelChangeRegression), which serve ActiveRegressor, and the "
+            "multilabel ones (MultilabelUncertainty, MMC, "
+            "LabelCardinalityInconsistency)."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
+        return tags
 
     # -- the task's hooks ---------------------------------------------------------
 
@@ -241,9 +263,22 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         return TorchMLPClassifier()
 
     def _default_strategy(self):
+        if self._task == "multilabel":
+            return MultilabelUncertainty()
         return UncertaintySampling()
 
-    def _check_targets(self, y):
+    def _check_targets(self, y, reset):
+        multilabel = y.ndim == 2
+        if reset:
+            self.multilabel_ = multilabel
+        elif multilabel != self.multilabel_:
+            raise ValueError(
+                f"y has shape {y.shape}, but the learner was fitted on "
+                + ("an indicator matrix" if self.multilabel_ else "1-D labels")
+                + ": teach labels of the same kind as fit."
+            )
+        if multilabel:
+            return y
         try:
             check_classification_targets(y)
         except ValueError as error:
@@ -268,6 +303,8 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
 
     def _label_set(self, y, seen=None):
         """The label set after seeing ``y`` (on top of ``seen``); checks ``y``."""
+        if self.multilabel_:
+            return indicator_label_set(y, self.classes, seen)
         if self.classes is None:
             return unique_labels(y) if seen is None else unique_labels(seen, y)
         classes = np.unique(np.asarray(self.classes))
@@ -284,7 +321,9 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         """Add the fitted estimator's own fixed labels (a net's ``classes``) to
         ``classes_``, so that ``predict_proba`` keeps every column."""
         inner = getattr(self.estimator_, "classes_", None)
-        if inner is not None and not np.isin(inner, self.classes_).all():
+        if self.multilabel_ or inner is None or isinstance(inner, list):
+            return
+        if not np.isin(inner, self.classes_).all():
             self.classes_ = np.union1d(self.classes_, inner)
 
     # -- probabilities ------------------------------------------------------------
@@ -294,6 +333,11 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         """Class probabilities from ``estimator_``, columns following ``classes_``.
 
         A class in ``classes_`` that the labeled set lacks gets probability 0.
+        Multilabel (``multilabel_``): the estimator's own answer, an array of
+        each label's probability (``OneVsRestClassifier``, a net) or a list of
+        one ``(n_samples, 2)`` array per label (forests,
+        ``MultiOutputClassifier``); :func:`skactive.models.predict_label_proba`
+        reads either as ``(n_samples, n_labels)``.
 
         Parameters
         ----------
@@ -305,6 +349,8 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._predict_input(X)
+        if self.multilabel_:
+            return self.estimator_.predict_proba(X)
         proba = np.asarray(self.estimator_.predict_proba(X))
         return self._align_columns(proba)
 

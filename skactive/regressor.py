@@ -175,7 +175,12 @@ class ActiveRegressor(RegressorMixin, ActiveLoop):
     def _default_strategy(self):
         return GreedySampling()
 
-    def _check_targets(self, y):
+    def _check_targets(self, y, reset):
+        if y.ndim != 1:
+            raise ValueError(
+                f"y should be a 1d array of targets, got an array of shape "
+                f"{y.shape}: ActiveRegressor learns one target."
+            )
         if y.dtype.kind not in "biuf":
             try:
                 y = y.astype(np.float64)

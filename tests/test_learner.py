@@ -532,7 +532,7 @@ def test_teach_with_a_2d_y(data, learner):
         learner,
         lambda: learner.teach(X[12:15], np.c_[y[12:15], y[12:15]]),
         ValueError,
-        "1d array",
+        "same kind as fit",
     )
 
 

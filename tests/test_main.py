@@ -75,6 +75,47 @@ def test_demo_on_mnist1d(capsys, tmp_path):
     assert (tmp_path / "learning_curve_mnist1d_logreg.png").exists()
 
 
+@pytest.mark.parametrize(
+    ("dataset", "estimator", "strategies", "score"),
+    [
+        ("diabetes", "ridge", ["random", "iGS", "GSx", "GSy", "EMCM"], "r2"),
+        ("diabetes", "mlp", ["random", "iGS", "GSx", "GSy", "EMCM"], "r2"),
+        (
+            "multilabel",
+            "logreg",
+            [
+                "random",
+                "uncertainty (mean)",
+                "uncertainty (max)",
+                "MMC",
+                "cardinality",
+            ],
+            "f1_micro",
+        ),
+    ],
+)
+def test_demo_on_regression_and_multilabel_sets(
+    capsys, tmp_path, dataset, estimator, strategies, score
+):
+    argv = ["demo", "--dataset", dataset, "--budget", "60", "--repeats", "2"]
+    if estimator != "ridge":  # ridge is the regression set's default
+        argv += ["--estimator", estimator]
+    main([*argv, "--n-jobs", "1", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if line.startswith("| str"))
+    assert f"| {score} @60 |" in header
+    rows = _table(printed)
+    assert list(rows) == strategies
+    at_budget = [cell.strip() for cell in header.strip("|").split("|")].index(
+        f"{score} @60"
+    )
+    for cells in rows.values():
+        final = float(cells[at_budget - 1])
+        assert 0.05 < final <= 1.0, printed  # R² and F1 of a model that learned
+    assert f"AULC: mean {score} over the label range" in printed
+    assert (tmp_path / f"learning_curve_{dataset}_{estimator}.png").exists()
+
+
 def test_demo_runs_as_a_module(tmp_path):
     result = subprocess.run(
         [
@@ -108,6 +149,8 @@ def test_demo_runs_as_a_module(tmp_path):
         (["demo", "--repeats", "0"], "must be a positive integer"),
         (["demo", "--estimator", "forest"], "invalid choice"),
         (["demo", "--dataset", "mnist"], "invalid choice"),
+        (["demo", "--dataset", "diabetes", "--estimator", "logreg"], "regression"),
+        (["demo", "--estimator", "ridge"], "does not fit a classification task"),
     ],
 )
 def test_demo_rejects_bad_options(capsys, argv, message):

@@ -356,6 +356,7 @@ def test_strategy_tags_declare_what_each_strategy_needs():
     from skactive.strategies import (
         BADGE,
         BALD,
+        MMC,
         BatchBALD,
         CoreSet,
         ExpectedErrorReduction,
@@ -364,6 +365,8 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         GreedySampling,
         InformationDensity,
         KMeansSampling,
+        LabelCardinalityInconsistency,
+        MultilabelUncertainty,
         PredictiveStd,
         RandomSampling,
         StochasticBatch,
@@ -385,8 +388,10 @@ def test_strategy_tags_declare_what_each_strategy_needs():
     dask_label_free = StrategyTags(
         requires_model=False, reads_pool_rows=True, reads_dask_pools=True
     )
-    # Strategies that read no class probabilities serve regression too.
-    both = {"regression": True}
+    # Strategies that read no class probabilities serve every task.
+    both = {"regression": True, "multilabel": True}
+    regression = {"classification": False, "regression": True}
+    multilabel = {"classification": False, "multilabel": True}
     expected = {
         RandomSampling(): replace(dask_label_free, **both),
         KMeansSampling(): replace(label_free, **both),
@@ -397,21 +402,28 @@ def test_strategy_tags_declare_what_each_strategy_needs():
         ExpectedModelChange(): dask_scoring,
         InformationDensity(): scoring,
         BatchBALD(): views,
-        BADGE(): StrategyTags(reads_pool_rows=True, reads_dask_pools=True),
+        BADGE(): StrategyTags(
+            reads_pool_rows=True, reads_dask_pools=True, multilabel=True
+        ),
         ExpectedErrorReduction(): StrategyTags(
             requires_labels=True, reads_pool_rows=True
         ),
         StochasticBatch(BALD()): views,
         StochasticBatch(RandomSampling()): replace(label_free, **both),
-        PredictiveStd(): replace(dask_scoring, classification=False, **both),
+        PredictiveStd(): replace(dask_scoring, **regression),
         GreedySampling("x"): StrategyTags(
-            requires_model=False, reads_pool_rows=True, classification=False, **both
+            requires_model=False, reads_pool_rows=True, **regression
         ),
         GreedySampling("xy"): StrategyTags(
-            requires_labels=True, reads_pool_rows=True, classification=False, **both
+            requires_labels=True, reads_pool_rows=True, **regression
         ),
         ExpectedModelChangeRegression(): StrategyTags(
-            requires_labels=True, reads_pool_rows=True, classification=False, **both
+            requires_labels=True, reads_pool_rows=True, **regression
+        ),
+        MultilabelUncertainty(): replace(dask_scoring, **multilabel),
+        MMC(): StrategyTags(requires_labels=True, reads_pool_rows=True, **multilabel),
+        LabelCardinalityInconsistency(): StrategyTags(
+            requires_labels=True, reads_pool_rows=True, **multilabel
         ),
     }
     for strategy, tags in expected.items():

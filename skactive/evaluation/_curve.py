@@ -3,34 +3,46 @@
 import numbers
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.metrics import check_scoring
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 
 from skactive.callbacks import ScoreRecorder
 from skactive.evaluation._metrics import BASELINE
 from skactive.evaluation._result import LearningCurveResult
 from skactive.oracle import SimulatedOracle
-from skactive.strategies import RandomSampling, UncertaintySampling
+from skactive.strategies import GreedySampling, RandomSampling
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 
 __all__ = ["active_learning_curve"]
 
 
-def _strategy_name(strategy):
+def _default_name(learner, multilabel):
+    """The name of a learner's default strategy, for its task."""
+    if is_regressor(learner):
+        return "iGS"
+    return "uncertainty (mean)" if multilabel else "entropy"
+
+
+def _strategy_name(strategy, default="default"):
     """A short, readable name for a strategy object (or a whole learner)."""
     if _is_learner(strategy):
         own = getattr(strategy, "query_strategy", None)
-        name = "entropy" if own is None else _strategy_name(own)
+        name = default if own is None else _strategy_name(own)
         initial = getattr(strategy, "initial_strategy", "random")
         if isinstance(initial, str) and initial != "random":
             name = f"{name}, {initial} start"
         elif not isinstance(initial, str):
             name = f"{name}, {type(initial).__name__} start"
         return name
+    if strategy is None:
+        return default
     if isinstance(strategy, RandomSampling):
         return "random"
+    if isinstance(strategy, GreedySampling):
+        return {"x": "GSx", "y": "GSy", "xy": "iGS"}[strategy.space]
     function = getattr(strategy, "acquisition_fn", None)
     if isinstance(function, str):
         return function
@@ -39,18 +51,22 @@ def _strategy_name(strategy):
     return type(strategy).__name__
 
 
-def _named_strategies(query_strategies, learner):
+def _named_strategies(query_strategies, learner, multilabel):
     if query_strategies is None:
-        own = learner.query_strategy
-        query_strategies = [UncertaintySampling() if own is None else own]
+        # The learner's own; None is its task's default (entropy, iGS, ...).
+        query_strategies = [learner.query_strategy]
     if isinstance(query_strategies, dict):
         named = dict(query_strategies)
     else:
         named = {}
         for strategy in query_strategies:
-            name, suffix = _strategy_name(strategy), 2
+            own = _default_name(
+                strategy if _is_learner(strategy) else learner, multilabel
+            )
+            base = _strategy_name(strategy, own)
+            name, suffix = base, 2
             while name in named:
-                name, suffix = f"{_strategy_name(strategy)}_{suffix}", suffix + 1
+                name, suffix = f"{base}_{suffix}", suffix + 1
             named[name] = strategy
     if not named:
         raise ValueError(
@@ -59,7 +75,9 @@ def _named_strategies(query_strategies, learner):
             "sampling is added as the baseline), or None for the learner's own."
         )
     for name, strategy in named.items():
-        if not (_is_learner(strategy) or callable(getattr(strategy, "select", None))):
+        if strategy is not None and not (
+            _is_learner(strategy) or callable(getattr(strategy, "select", None))
+        ):
             raise TypeError(
                 f"query_strategies[{name!r}] is {strategy!r}, not a query strategy "
                 "(an object with a select method, see skactive.strategies) or an "
@@ -85,7 +103,8 @@ def _run_learner(learner, candidate, seed):
             )
         run = clone(candidate)
     else:
-        run = clone(learner).set_params(query_strategy=clone(candidate))
+        strategy = None if candidate is None else clone(candidate)
+        run = clone(learner).set_params(query_strategy=strategy)
     return run.set_params(random_state=int(seed))
 
 
@@ -104,9 +123,19 @@ def _one_run(learner, X, y, X_test, y_test, scoring, params):
     }
 
 
-def _scoring_name(scoring):
+def _default_scoring(learner, y):
+    """``scoring=None``: the learner's own score (accuracy, R²), or micro-averaged
+    F1 for multilabel targets, where the learner's score (subset accuracy)
+    counts a sample right only when every one of its labels is."""
+    true_y = y.y if isinstance(y, SimulatedOracle) else y
+    if not is_regressor(learner) and np.ndim(true_y) == 2:
+        return "f1_micro"
+    return None
+
+
+def _scoring_name(scoring, learner):
     if scoring is None:
-        return "accuracy"
+        return "r2" if is_regressor(learner) else "accuracy"
     if isinstance(scoring, str):
         return scoring
     return getattr(scoring, "__name__", type(scoring).__name__)
@@ -136,7 +165,7 @@ def active_learning_curve(
 
     Parameters
     ----------
-    learner : ActiveLearner
+    learner : ActiveLearner or ActiveRegressor
         With ``budget`` set; its ``batch_size``, ``n_initial``,
         ``initial_strategy`` and ``stopping`` are used as they are. Its
         ``query_strategy`` and ``random_state`` are set per run.
@@ -150,15 +179,20 @@ def active_learning_curve(
         Held-out test set, disjoint from the pool.
     query_strategies : dict of str to QueryStrategy, list of QueryStrategy or None
         Strategies to compare; a list is named automatically (``"entropy"``,
-        ``"margin"``, the class name, ...). None: the learner's own strategy.
+        ``"margin"``, ``"iGS"``, the class name, ...). None: the learner's own
+        strategy (when it has none, its task's default: ``"entropy"``,
+        ``"iGS"`` for a regressor, ``"uncertainty (mean)"`` for multilabel).
         Random sampling is added under ``"random"`` unless that name is taken.
         A value may also be a whole ``ActiveLearner`` (with a budget), run as
         it is: to compare initial strategies, stopping rules or estimators.
     n_repeats : int, default=5
         Runs per strategy, with different seeds.
     scoring : str, callable or None, default=None
-        A scikit-learn scorer, applied to the learner; None uses its ``score``
-        (accuracy).
+        A scikit-learn scorer, applied to the learner: ``"f1_macro"``,
+        ``"neg_root_mean_squared_error"`` (RMSE, negated so that higher is
+        better), ... None uses the learner's ``score`` (accuracy for an
+        ``ActiveLearner``, R² for an ``ActiveRegressor``), or ``"f1_micro"``
+        for a multilabel ``y``.
     n_jobs : int or None, default=None
         Runs in parallel with joblib (None: one at a time; -1: all cores).
     random_state : int, RandomState instance or None, default=None
@@ -195,6 +229,8 @@ def active_learning_curve(
     (2, 3)
     """
     named = _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies)
+    if scoring is None:
+        scoring = _default_scoring(learner, y)
     check_scoring(learner, scoring=scoring)  # a bad scoring fails before any run
     seeds = draw_seed(random_state, size=n_repeats)
     tasks = [(name, repeat) for name in named for repeat in range(n_repeats)]
@@ -217,7 +253,7 @@ def active_learning_curve(
         bar.update(1)
     bar.close()
     runs = collected
-    return _collect(runs, tasks, named, n_repeats, scoring)
+    return _collect(runs, tasks, named, n_repeats, _scoring_name(scoring, learner))
 
 
 def _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies):
@@ -233,8 +269,10 @@ def _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies):
         or n_repeats < 1
     ):
         raise ValueError(f"n_repeats must be an integer >= 1, got {n_repeats!r}.")
-    named = _named_strategies(query_strategies, learner)
     true_y = y.y if isinstance(y, SimulatedOracle) else y
+    named = _named_strategies(query_strategies, learner, np.ndim(true_y) == 2)
+    if is_regressor(learner) or type_of_target(true_y) not in ("binary", "multiclass"):
+        return named  # targets, or label columns: no class can be unseen
     unseen = np.setdiff1d(np.asarray(y_test), np.asarray(true_y))
     if unseen.size:
         raise ValueError(
@@ -245,7 +283,7 @@ def _check_curve_inputs(learner, y, y_test, n_repeats, query_strategies):
     return named
 
 
-def _collect(runs, tasks, named, n_repeats, scoring):
+def _collect(runs, tasks, named, n_repeats, scoring_name):
     """The runs' records on one label axis, as a LearningCurveResult.
 
     The axis holds every label count any run trained on. Each run's scores sit
@@ -274,7 +312,7 @@ def _collect(runs, tasks, named, n_repeats, scoring):
         stack("scores", interpolate=True),
         fit_times=stack("fit_times", interpolate=False),
         query_times=stack("query_times", interpolate=False),
-        scoring=_scoring_name(scoring),
+        scoring=scoring_name,
         stop_reasons={
             name: [
                 run["stop_reason"] for run in runs[i * n_repeats : (i + 1) * n_repeats]

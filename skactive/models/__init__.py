@@ -30,6 +30,14 @@ Regressors (:mod:`skactive.models._regression`):
   model's own (``GaussianProcessRegressor``, ``BayesianRidge``: ``predict(X,
   return_std=True)``), else the spread of :func:`predict_samples`.
 
+Multilabel classifiers (:mod:`skactive.models._multilabel`):
+
+* :func:`is_multilabel`: whether a fitted classifier predicts label sets;
+* :func:`predict_label_proba`: each label's probability ``(n_samples,
+  n_labels)``, whether the model answers with an array (``OneVsRestClassifier``,
+  a multilabel net) or a list of per-label arrays (``MultiOutputClassifier``,
+  forests).
+
 A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
@@ -38,14 +46,19 @@ from skactive.models._classification import (
     embed,
     embeds_raw_features,
     ensemble_samples,
-    gradient_embedding_factors,
-    last_layer_inputs,
+    is_multilabel,
     linear_head_reads_raw_features,
     model_input,
     pipeline_head,
     predict_proba,
     predict_proba_samples,
 )
+from skactive.models._gradients import (
+    gradient_embedding_factors,
+    gradient_residual,
+    last_layer_inputs,
+)
+from skactive.models._multilabel import predict_label_proba
 from skactive.models._regression import predict_samples, predict_std
 
 __all__ = [
@@ -54,10 +67,13 @@ __all__ = [
     "embeds_raw_features",
     "ensemble_samples",
     "gradient_embedding_factors",
+    "gradient_residual",
+    "is_multilabel",
     "last_layer_inputs",
     "linear_head_reads_raw_features",
     "model_input",
     "pipeline_head",
+    "predict_label_proba",
     "predict_proba",
     "predict_proba_samples",
     "predict_samples",

@@ -43,8 +43,7 @@ __all__ = [
     "embed",
     "embeds_raw_features",
     "ensemble_samples",
-    "gradient_embedding_factors",
-    "last_layer_inputs",
+    "is_multilabel",
     "linear_head_reads_raw_features",
     "model_input",
     "pipeline_head",
@@ -373,78 +372,33 @@ def linear_head_reads_raw_features(model, embed_function=None):
     )
 
 
-def gradient_embedding_factors(model, X, embed_function=None):
-    """The factors of BADGE's gradient embedding of the last layer.
-
-    The gradient of the cross-entropy at the hypothesised label ``argmax p`` with
-    respect to the last layer's weights is the outer product ``(p - e) h^T`` of the
-    residual ``p - onehot(argmax p)`` (``n_classes``) and the layer's input ``h``
-    (``n_dimensions``). Its inner products factorize,
-    ``<g_i, g_j> = <r_i, r_j> <h_i, h_j>``, so strategies never build the
-    ``n_rows x (n_classes * n_dimensions)`` embedding.
+def is_multilabel(model):
+    """Whether a fitted classifier predicts a set of labels per sample.
 
     Parameters
     ----------
-    model : estimator, skorch net or torch.nn.Module
-        A fitted net (``h`` is its penultimate activation) or linear model with
-        ``coef_`` and ``predict_proba`` (``h`` is the features with a constant 1
-        for the intercept); a ``Pipeline`` ending in one.
-    X : array-like, sparse matrix, DataFrame or torch.Tensor
-        Samples.
-    embed_function : callable or None, default=None
-        ``embed_function(model, X) -> h``, for any model with ``predict_proba``.
+    model : fitted classifier
+        The model; a ``Pipeline`` is judged by its last step.
 
     Returns
     -------
-    residual : ndarray of shape (n_rows, n_classes)
-    features : ndarray of shape (n_rows, n_dimensions)
+    multilabel : bool
 
-    Raises
-    ------
-    TypeError
-        For a model that is neither a net nor a linear model, without
-        ``embed_function``.
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> X, Y = make_multilabel_classification(50, n_classes=3, random_state=0)
+    >>> is_multilabel(OneVsRestClassifier(LogisticRegression()).fit(X, Y))
+    True
+    >>> is_multilabel(LogisticRegression().fit(X, Y[:, 0]))
+    False
     """
-    proba, features = last_layer_inputs(model, X, embed_function)
-    residual = proba.copy()
-    residual[np.arange(proba.shape[0]), proba.argmax(axis=1)] -= 1.0
-    return residual, features
-
-
-def last_layer_inputs(model, X, embed_function=None):
-    """The class probabilities ``p`` and the input ``h`` of the last layer.
-
-    The gradient of the cross-entropy at label ``c`` with respect to the last
-    layer's weights is ``(p - e_c) h^T``: these two factors give it for every
-    label (:func:`gradient_embedding_factors`, expected gradient length).
-
-    Parameters
-    ----------
-    model, X, embed_function
-        As in :func:`gradient_embedding_factors`.
-
-    Returns
-    -------
-    proba : ndarray of shape (n_rows, n_classes), float64
-    features : ndarray of shape (n_rows, n_dimensions)
-    """
-    if embed_function is None and isinstance(model, Pipeline):
-        return last_layer_inputs(*pipeline_head(model, X))
-    proba = np.asarray(predict_proba(model, X), dtype=np.float64)
-    if embed_function is not None:
-        features = np.asarray(embed_function(model, X))
-    elif torch_module(model) is not None:
-        from skactive.nets import penultimate_activations
-
-        features = penultimate_activations(model, X)
-    elif hasattr(model, "coef_"):
-        raw = as_float_array(X)
-        features = np.hstack([raw, np.ones((raw.shape[0], 1), dtype=raw.dtype)])
-    else:
-        raise TypeError(
-            f"{type(model).__name__} has no gradient embedding: it is neither a "
-            "network nor a linear model with coef_. Pass embed=<a function "
-            "(model, X) -> features> to the strategy, or use a "
-            "skactive.nets.TorchMLPClassifier or a linear model."
-        )
-    return proba, features
+    if isinstance(model, Pipeline):
+        return is_multilabel(model.steps[-1][1])
+    own = getattr(model, "multilabel_", None)  # OneVsRest, skactive's nets
+    if own is not None:
+        return bool(own)
+    # MultiOutputClassifier, forests and trees: one classes_ array per output.
+    return isinstance(getattr(model, "classes_", None), list)

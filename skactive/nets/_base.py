@@ -155,6 +155,10 @@ class BaseNet(BaseEstimator):
                 module_kwargs[name] = value
         return module, module_kwargs
 
+    def _criterion(self):
+        """The loss the net is trained with."""
+        return self.criterion
+
     def _build_net(self, n_features, n_outputs):
         routed = self._routed_params()
         for name in routed:
@@ -188,7 +192,7 @@ class BaseNet(BaseEstimator):
             callbacks.append(("loss_plateau", stopper))
         return NeuralNet(
             module,
-            criterion=self.criterion,
+            criterion=self._criterion(),
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,

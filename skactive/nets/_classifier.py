@@ -9,7 +9,12 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d
 
 from skactive.nets._base import BaseNet
 from skactive.utils._compat import _fit_context, validate_data
@@ -26,6 +31,12 @@ class NetClassifier(ClassifierMixin, BaseNet):
     ``n_features_in`` and ``n_classes`` when it accepts those names. Targets may be
     any labels scikit-learn accepts (strings, booleans, non-contiguous integers);
     ``predict`` returns them and ``predict_proba`` columns follow ``classes_``.
+
+    A binary indicator matrix ``y`` of shape ``(n_samples, n_labels)`` trains a
+    multilabel net (``multilabel_``): one output per label, each trained with a
+    sigmoid (``BCEWithLogitsLoss`` replaces the default criterion);
+    ``predict_proba`` is then each label's probability and ``predict`` the
+    labels above one half, as with ``OneVsRestClassifier``.
 
     Parameters
     ----------
@@ -76,7 +87,10 @@ class NetClassifier(ClassifierMixin, BaseNet):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The sorted labels.
+        The sorted labels; multilabel, the names of ``y``'s columns
+        (``classes``, else their positions).
+    multilabel_ : bool
+        Whether ``y`` was a binary indicator matrix.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -150,6 +164,11 @@ class NetClassifier(ClassifierMixin, BaseNet):
 
     # -- labels ---------------------------------------------------------------
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
     def _set_classes(self, y, classes):
         if classes is None:
             self.classes_ = unique_labels(y)
@@ -162,8 +181,37 @@ class NetClassifier(ClassifierMixin, BaseNet):
                 )
             self.classes_ = np.unique(classes)
 
+    def _prepare_targets(self, y, classes):
+        """Set ``classes_`` and the mode from ``y`` (and a fixed ``classes``);
+        return ``(training targets, number of outputs)``."""
+        self.multilabel_ = y.ndim == 2
+        if not self.multilabel_:
+            self._set_classes(y, classes)
+            return self._encode(y), len(self.classes_)
+        n_labels = y.shape[1]
+        if classes is None:
+            self.classes_ = np.arange(n_labels)
+        else:
+            self.classes_ = np.asarray(classes)
+            if self.classes_.shape != (n_labels,):
+                raise ValueError(
+                    f"classes has shape {self.classes_.shape}, but the indicator "
+                    f"matrix y has {n_labels} label columns: in multilabel mode "
+                    "classes names the columns of y, one name per column."
+                )
+        self._indicator_dtype = y.dtype
+        return self._encode(y), n_labels
+
     def _encode(self, y):
-        """Map labels to positions in ``classes_``; unknown labels raise."""
+        """Map labels to positions in ``classes_`` (unknown labels raise); a
+        multilabel indicator matrix to float32 targets of the sigmoid loss."""
+        if self.multilabel_:
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has shape {y.shape}, but the network was built for an "
+                    f"indicator matrix of {len(self.classes_)} label columns."
+                )
+            return np.asarray(y, dtype=np.float32)
         known = np.isin(y, self.classes_)
         if not known.all():
             unknown = np.unique(np.asarray(y)[~known])
@@ -178,10 +226,31 @@ class NetClassifier(ClassifierMixin, BaseNet):
 
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=np.float32, reset=reset
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=np.float32,
+            reset=reset,
+            multi_output=True,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        if y.ndim == 2 and type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                f"{type(self).__name__} takes labels of shape (n_samples,) or, for "
+                "multilabel classification, a binary indicator matrix of shape "
+                f"(n_samples, n_labels); got y of shape {y.shape} with "
+                f"{type_of_target(y)} targets."
+            )
         return X, y
+
+    def _criterion(self):
+        # Multilabel: one sigmoid per label, unless the user chose a loss.
+        if self.multilabel_ and self.criterion is torch.nn.CrossEntropyLoss:
+            return torch.nn.BCEWithLogitsLoss
+        return self.criterion
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -200,9 +269,8 @@ class NetClassifier(ClassifierMixin, BaseNet):
             The fitted estimator.
         """
         X, y = self._validate_training_data(X, y, reset=True)
-        self._set_classes(y, self.classes)
-        y_encoded = self._encode(y)
-        self._train(X, y_encoded, len(self.classes_))
+        y_encoded, n_outputs = self._prepare_targets(y, self.classes)
+        self._train(X, y_encoded, n_outputs)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -229,15 +297,19 @@ class NetClassifier(ClassifierMixin, BaseNet):
         first_call = not hasattr(self, "net_")
         X, y = self._validate_training_data(X, y, reset=first_call)
         if first_call:
-            self._set_classes(y, self.classes if classes is None else classes)
-            net = self._build_net(X.shape[1], len(self.classes_))
+            _, n_outputs = self._prepare_targets(
+                y, self.classes if classes is None else classes
+            )
+            net = self._build_net(X.shape[1], n_outputs)
             with private_torch_rng(
                 draw_seed(self.random_state), self.device
             ) as end_state:
                 net.initialize()
             self.net_, self.n_iter_, self._rng_state = net, 0, end_state[0]
-        elif classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
+        elif (
+            classes is not None
+            and not self.multilabel_
+            and not np.array_equal(np.unique(classes), self.classes_)
         ):
             raise ValueError(
                 f"classes={np.unique(classes).tolist()} differs from the classes of "
@@ -269,10 +341,13 @@ class NetClassifier(ClassifierMixin, BaseNet):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes), float32
-            Columns follow ``classes_``; rows sum to 1.
+            Columns follow ``classes_``; rows sum to 1. Multilabel: each
+            label's probability, independent of the others.
         """
         X = self._validate_predict_data(X)
         logits = torch.from_numpy(self._outputs(X, len(self.classes_)))
+        if self.multilabel_:
+            return torch.sigmoid(logits).numpy()
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X):
@@ -285,10 +360,13 @@ class NetClassifier(ClassifierMixin, BaseNet):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            The most probable label of each sample.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The most probable label of each sample; multilabel, the indicator
+            of the labels whose probability is above one half.
         """
         # The argmax of the probabilities, not of the logits: float32 softmax can
         # tie two close logits, and predict must agree with predict_proba.
         proba = self.predict_proba(X)  # checks fittedness before classes_ is read
+        if self.multilabel_:
+            return (proba > 0.5).astype(self._indicator_dtype)
         return self.classes_[proba.argmax(axis=1)]

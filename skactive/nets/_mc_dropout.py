@@ -122,7 +122,7 @@ class _ConsistentDropout:
         return out.reshape(self.n_samples * self.n_rows, *x.shape[1:])
 
 
-def _forward(module, chunk, sampler, softmax=True):
+def _forward(module, chunk, sampler, output="softmax"):
     n_rows = chunk.shape[0]
     sampler.start_pass(n_rows)
     if not sampler.share_prefix:
@@ -137,10 +137,13 @@ def _forward(module, chunk, sampler, softmax=True):
             f"{sampler.n_samples} dropout samples."
         )
     logits = logits.reshape(sampler.n_samples, n_rows, -1)
-    return torch.softmax(logits.float(), dim=-1) if softmax else logits.float()
+    logits = logits.float()
+    if output == "softmax":
+        return torch.softmax(logits, dim=-1)
+    return torch.sigmoid(logits) if output == "sigmoid" else logits
 
 
-def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
+def mc_dropout_samples(model, X, n_samples, random_state=None, *, output="proba"):
     """Class probabilities of ``model`` under ``n_samples`` MC dropout masks.
 
     Parameters
@@ -153,9 +156,11 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
         Number of masks K.
     random_state : int, RandomState instance or None, default=None
         Seeds the masks; the same seed gives the same samples.
-    softmax : bool, default=True
-        The softmax of the module's outputs (a classifier's logits); False gives
-        the outputs themselves (a regressor's predictions).
+    output : {"proba", "raw"}, default="proba"
+        ``"proba"``: probabilities from the module's logits, their softmax (one
+        label per sample) or, for a multilabel ``NetClassifier``, the sigmoid of
+        each (one probability per label); ``"raw"``: the outputs themselves (a
+        regressor's predictions).
 
     Returns
     -------
@@ -170,6 +175,8 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
             f"{type(model).__name__} has no dropout layer with p > 0, so MC dropout "
             f"cannot sample it. {NO_SAMPLES_HELP}"
         )
+    if output == "proba":
+        output = "sigmoid" if getattr(model, "multilabel_", False) else "softmax"
     seed = draw_seed(random_state)
     X = float32_rows(X, model)
     n_total = X.shape[0]
@@ -188,17 +195,17 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
             for chunk, n_valid in iter_padded_chunks(X, chunk_size, device):
                 if start == 0:
                     try:
-                        proba = _forward(module, chunk, sampler, softmax)
+                        proba = _forward(module, chunk, sampler, output)
                     except RuntimeError:
                         # The prefix cannot be shared (say, dropout inside a
                         # residual branch): repeat the input instead, same masks.
                         sampler.share_prefix = False
                         sampler.masks.clear()
                         sampler.generator.manual_seed(seed)
-                        proba = _forward(module, chunk, sampler, softmax)
+                        proba = _forward(module, chunk, sampler, output)
                     out = np.empty((n_samples, n_total, proba.shape[-1]), np.float32)
                 else:
-                    proba = _forward(module, chunk, sampler, softmax)
+                    proba = _forward(module, chunk, sampler, output)
                 out[:, start : start + n_valid] = proba[:, :n_valid].cpu().numpy()
                 start += n_valid
     finally:
@@ -206,7 +213,7 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, softmax=True):
             handle.remove()
     if out is None:
         n_outputs = len(getattr(model, "classes_", ()))
-        if not softmax:
+        if output == "raw":
             n_outputs = getattr(model, "n_outputs_", 1)
         out = np.empty((n_samples, 0, n_outputs), dtype=np.float32)
     return out

@@ -242,9 +242,7 @@ class NetRegressor(RegressorMixin, BaseNet):
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         X = self._validate_predict_data(X)
         try:
-            outputs = mc_dropout_samples(
-                self, X, n_samples, random_state, softmax=False
-            )
+            outputs = mc_dropout_samples(self, X, n_samples, random_state, output="raw")
         except TypeError as error:
             raise TypeError(
                 f"{type(self).__name__} has no dropout layer, so it gives no samples "

@@ -35,6 +35,11 @@ from skactive.strategies.diversity import (
     diverse_batch_query,
 )
 from skactive.strategies.expected import ExpectedErrorReduction, ExpectedModelChange
+from skactive.strategies.multilabel import (
+    MMC,
+    LabelCardinalityInconsistency,
+    MultilabelUncertainty,
+)
 from skactive.strategies.random import RandomSampling
 from skactive.strategies.regression import (
     ExpectedModelChangeRegression,
@@ -48,6 +53,7 @@ from skactive.utils.ranking import top_k
 __all__ = [
     "BADGE",
     "BALD",
+    "MMC",
     "BALDAcquisition",
     "BatchBALD",
     "BatchStrategy",
@@ -60,7 +66,9 @@ __all__ = [
     "GreedySampling",
     "InformationDensity",
     "KMeansSampling",
+    "LabelCardinalityInconsistency",
     "MeanStd",
+    "MultilabelUncertainty",
     "PerSampleStrategy",
     "PredictiveStd",
     "QueryByCommittee",

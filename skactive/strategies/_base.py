@@ -79,6 +79,10 @@ class StrategyTags:
         It serves regressors: :class:`~skactive.ActiveRegressor` takes it
         (``PredictiveStd``, ``GreedySampling``, the label-free and diversity
         strategies).
+    multilabel : bool, default=False
+        It serves multilabel classifiers: an ``ActiveLearner`` fitted on a binary
+        indicator matrix takes it (``MultilabelUncertainty``, ``MMC``, the
+        label-free strategies, ``CoreSet``, ``BADGE``).
     """
 
     requires_model: bool = True
@@ -88,6 +92,7 @@ class StrategyTags:
     reads_dask_pools: bool = False
     classification: bool = True
     regression: bool = False
+    multilabel: bool = False
 
 
 def get_strategy_tags(strategy):
@@ -162,7 +167,8 @@ def _check_labeled(strategy, X_labeled, y_labeled):
             "them itself)."
         )
     y_labeled = np.asarray(y_labeled)
-    if y_labeled.ndim != 1 or y_labeled.shape[0] != n_rows(X_labeled):
+    # One label (or, multilabel, one indicator row) per labeled sample.
+    if y_labeled.ndim not in (1, 2) or y_labeled.shape[0] != n_rows(X_labeled):
         raise ValueError(
             f"y_labeled must hold one label per row of X_labeled: got shape "
             f"{y_labeled.shape} for {n_rows(X_labeled)} rows."

@@ -48,7 +48,7 @@ class _LabelFree(BatchStrategy):
         tags = super().__skactive_tags__()
         tags.requires_model = False
         tags.reads_pool_rows = True
-        tags.regression = True
+        tags.regression = tags.multilabel = True
         return tags
 
 

@@ -172,6 +172,7 @@ class InformationDensity(BatchStrategy):
         tags.reads_pool_rows = get_strategy_tags(base).reads_pool_rows
         tags.classification = get_strategy_tags(base).classification
         tags.regression = get_strategy_tags(base).regression
+        tags.multilabel = get_strategy_tags(base).multilabel
         return tags
 
     def score_samples(self, model, X, *, random_state=None):

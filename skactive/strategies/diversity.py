@@ -20,6 +20,7 @@ from skactive.acquisition import (
 from skactive.models import embed as default_embed
 from skactive.models import (
     gradient_embedding_factors,
+    gradient_residual,
     linear_head_reads_raw_features,
     predict_proba,
 )
@@ -55,10 +56,9 @@ __all__ = [
 
 
 def _residual(model, X):
-    """``p - onehot(argmax p)`` of ``model`` on ``X``."""
-    residual = np.asarray(predict_proba(model, X), dtype=np.float64)
-    residual[np.arange(residual.shape[0]), residual.argmax(axis=1)] -= 1.0
-    return residual
+    """``p - onehot(argmax p)`` of ``model`` on ``X`` (``p - [p > 1/2]`` for a
+    multilabel model)."""
+    return gradient_residual(model, predict_proba(model, X))
 
 
 def _stack(parts):
@@ -241,7 +241,7 @@ class CoreSet(BatchStrategy):
         tags.requires_model = False
         tags.reads_pool_rows = True
         tags.reads_dask_pools = True
-        tags.regression = True  # distances only: no class read
+        tags.regression = tags.multilabel = True  # distances only: no class read
         return tags
 
     def __init__(self, estimator=None, embed=None):
@@ -301,6 +301,7 @@ class BADGE(BatchStrategy):
         tags = super().__skactive_tags__()
         tags.reads_pool_rows = True
         tags.reads_dask_pools = True
+        tags.multilabel = True  # a sigmoid per label: p - [p > 1/2]
         return tags
 
     def _select_batch(self, model, X, n_samples, context):

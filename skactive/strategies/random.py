@@ -29,7 +29,7 @@ class RandomSampling(BatchStrategy):
         tags.requires_model = False
         tags.reads_pool_rows = True  # reads the pool's length only
         tags.reads_dask_pools = True
-        tags.regression = True
+        tags.regression = tags.multilabel = True
         return tags
 
     def _select_batch(self, model, X, n_samples, context):

@@ -84,6 +84,7 @@ class StochasticBatch(BatchStrategy):
         tags.reads_pool_rows = base.reads_pool_rows
         tags.classification = base.classification
         tags.regression = base.regression
+        tags.multilabel = base.multilabel
         return tags
 
     def _log_weights(self, scores):

@@ -2,7 +2,7 @@
 
 from numbers import Integral
 
-__all__ = ["check_positive_int"]
+__all__ = ["check_positive_int", "indicator_label_set"]
 
 
 def check_positive_int(value, name, *, allow_none=False):
@@ -36,3 +36,57 @@ def check_positive_int(value, name, *, allow_none=False):
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value}.")
     return int(value)
+
+
+def indicator_label_set(y, classes=None, seen=None):
+    """The label set of a multilabel indicator matrix ``y``, checked.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_labels)
+        Binary indicator rows.
+    classes : array-like of shape (n_labels,) or None, default=None
+        The names of the columns, fixed up front; None names them by position.
+    seen : ndarray of shape (n_labels,) or None, default=None
+        The label set so far (``teach``): ``y`` must have as many columns.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_labels,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> indicator_label_set(np.array([[0, 1, 1], [1, 0, 0]]))
+    array([0, 1, 2])
+    """
+    import numpy as np
+    from sklearn.utils.multiclass import type_of_target
+
+    if type_of_target(y) != "multilabel-indicator":
+        raise ValueError(
+            f"y of shape {y.shape} is not a binary indicator matrix: multilabel "
+            "targets hold 0 and 1 only, one column per label (see "
+            "sklearn.preprocessing.MultiLabelBinarizer); single-label targets "
+            "are 1-D."
+        )
+    n_labels = y.shape[1]
+    if seen is not None:
+        if n_labels != seen.shape[0]:
+            raise ValueError(
+                f"y has {n_labels} label columns, but the learner was fitted on "
+                f"{seen.shape[0]} (classes_={seen.tolist()[:10]}): a label column "
+                "cannot be added later. Fix the whole label set up front, with "
+                "classes=[...] and one column per label, even those not seen yet."
+            )
+        return seen
+    if classes is None:
+        return np.arange(n_labels)
+    classes = np.asarray(classes)
+    if classes.shape != (n_labels,):
+        raise ValueError(
+            f"classes has {classes.size} entries, but y has {n_labels} label "
+            "columns: for multilabel targets classes names the columns of the "
+            "indicator matrix, one name per column."
+        )
+    return classes
