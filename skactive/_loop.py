@@ -161,6 +161,7 @@ class ActiveLoop(BaseActiveLearner):
                 "Raise budget or lower n_initial."
             )
         stopping = clone_criteria(self.stopping)  # checked before anything is drawn
+        self._check_criteria_task(stopping)
         callbacks = copy_callbacks(self.callbacks)
         rng = check_random_state(self.random_state)
         n_total = n_rows(X)
@@ -178,6 +179,18 @@ class ActiveLoop(BaseActiveLearner):
         self.callbacks_ = callbacks
         self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
         return rng, labeled, budget
+
+    def _check_criteria_task(self, criteria):
+        """Refuse a stopping criterion that does not serve this learner's task."""
+        task = self._task
+        for criterion in criteria:
+            if task not in getattr(criterion, "tasks", (task,)):
+                raise ValueError(
+                    f"The stopping criterion {type(criterion).__name__} does not "
+                    f"serve {task}, which {type(self).__name__} does (it serves "
+                    f"{', '.join(criterion.tasks)}). MaxLabels, TargetScore and "
+                    "Plateau serve every task."
+                )
 
     # -- the hand-driven loop -----------------------------------------------------
 

@@ -64,6 +64,9 @@ class StoppingCriterion(BaseEstimator):
     _needs_pool = False
     _needs_validation = False
     _reads_pool_rows = False
+    #: The learners' tasks it serves: "classification", "multilabel" (an
+    #: ActiveLearner on an indicator matrix), "regression" (ActiveRegressor).
+    tasks = ("classification", "multilabel", "regression")
 
     def _validate_inputs(self, X_pool):
         """Raise before any criterion records state (so a failed check is a no-op)."""
@@ -364,6 +367,7 @@ class StabilizingPredictions(StoppingCriterion):
         Agreement of each round's predictions with the previous round's.
     """
 
+    tasks = ("classification", "multilabel")  # kappa over label decisions
     _needs_pool = True
     _reads_pool_rows = True
     _parameter_constraints: ClassVar[dict] = {
@@ -410,7 +414,8 @@ def _kappa(first, second):
     """Cohen's kappa, 1 for identical predictions (even when both are constant)."""
     if np.array_equal(first, second):
         return 1.0
-    return float(cohen_kappa_score(first, second))
+    # Multilabel: the agreement of every label decision.
+    return float(cohen_kappa_score(np.ravel(first), np.ravel(second)))
 
 
 def _normalized_uncertainty(measure, proba):
@@ -450,6 +455,7 @@ class MaxUncertainty(StoppingCriterion):
         The pool's largest normalized uncertainty after each round.
     """
 
+    tasks = ("classification",)
     _needs_pool = True
     _reads_pool_rows = True
     _parameter_constraints: ClassVar[dict] = {

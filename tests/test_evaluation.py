@@ -22,6 +22,7 @@ from skactive.evaluation import (
     reduction_ratio,
 )
 from skactive.stopping import MaxLabels
+from skactive.utils.seeding import draw_seed
 
 # -- aulc ---------------------------------------------------------------------
 
@@ -419,3 +420,108 @@ def test_curves_under_joblib_threads_equal_the_sequential_ones(split):
         threaded = run(2)
     for name, scores in sequential.items():
         np.testing.assert_array_equal(threaded[name], scores)
+
+
+# -- regression and multilabel curves -------------------------------------------
+
+
+def _replayed(learner, X, y, X_test, y_test, score):
+    """The test score of each round, refitting on the labels round by round."""
+    labeled = learner.labeled_indices_
+    scores = []
+    for entry in learner.history_:
+        rows = labeled[: entry["n_labels"]]
+        model = clone(learner.estimator).fit(X[rows], y[rows])
+        scores.append(score(y_test, model.predict(X_test)))
+    return scores
+
+
+def test_a_regression_curve_scores_r2_and_rmse():
+    from sklearn.datasets import make_friedman1
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score, root_mean_squared_error
+
+    from skactive import ActiveRegressor
+    from skactive.strategies import GreedySampling
+
+    X, y = make_friedman1(n_samples=300, random_state=0)
+    learner = ActiveRegressor(Ridge(), budget=40, batch_size=10, n_initial=10)
+    strategies = {"iGS": GreedySampling()}
+    data = (X[:200], y[:200], X[200:], y[200:])
+    r2 = active_learning_curve(
+        learner, *data, query_strategies=strategies, n_repeats=2, random_state=0
+    )
+    assert r2.scoring == "r2" and list(r2.scores) == ["random", "iGS"]
+    rmse = active_learning_curve(
+        learner,
+        *data,
+        query_strategies=strategies,
+        n_repeats=2,
+        random_state=0,
+        scoring="neg_root_mean_squared_error",
+    )
+    # The first repeat of iGS, replayed by hand from the same seed.
+    np.testing.assert_array_equal(rmse.n_labels, r2.n_labels)
+    seed = int(draw_seed(0, size=2)[0])  # the curve's seed of repeat 0
+    run = clone(learner).set_params(query_strategy=GreedySampling(), random_state=seed)
+    run.fit(*data[:2])
+    np.testing.assert_allclose(r2.scores["iGS"][0], _replayed(run, *data, r2_score))
+    minus = _replayed(run, *data, root_mean_squared_error)
+    np.testing.assert_allclose(rmse.scores["iGS"][0], -np.asarray(minus))
+    # RMSE is negated: the default target is reachable, 5 % short of the best.
+    assert np.isfinite(rmse.reduction_ratio("iGS"))
+    assert rmse.reduction_ratio("random") == 1.0
+
+
+def test_a_regression_curve_equals_its_replayed_runs():
+    from sklearn.datasets import make_friedman1
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+
+    from skactive import ActiveRegressor
+    from skactive.callbacks import ScoreRecorder
+
+    X, y = make_friedman1(n_samples=300, random_state=1)
+    recorder = ScoreRecorder(X[200:], y[200:])
+    learner = ActiveRegressor(
+        Ridge(), budget=40, random_state=3, callbacks=[recorder]
+    ).fit(X[:200], y[:200])
+    expected = _replayed(learner, X[:200], y[:200], X[200:], y[200:], r2_score)
+    np.testing.assert_allclose(learner.callbacks_[0].scores_, expected)
+
+
+def test_a_multilabel_curve_scores_micro_f1_by_default():
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from skactive.strategies import MMC
+
+    X, Y = make_multilabel_classification(400, n_classes=4, random_state=0)
+    learner = ActiveLearner(
+        OneVsRestClassifier(LogisticRegression(max_iter=500)), budget=50, n_initial=20
+    )
+    data = (X[:300], Y[:300], X[300:], Y[300:])
+    micro = active_learning_curve(
+        learner, *data, query_strategies={"MMC": MMC()}, n_repeats=1, random_state=0
+    )
+    assert micro.scoring == "f1_micro"
+    macro = active_learning_curve(
+        learner,
+        *data,
+        query_strategies={"MMC": MMC()},
+        n_repeats=1,
+        random_state=0,
+        scoring="f1_macro",
+    )
+    assert macro.scoring == "f1_macro"
+    # Same seeds, same runs: only the score differs, and it is F1 on the test set.
+    seed = int(draw_seed(0, size=1)[0])
+    run = clone(learner).set_params(query_strategy=MMC(), random_state=seed)
+    run.fit(X[:300], Y[:300])
+    final = f1_score(Y[300:], run.predict(X[300:]), average="micro")
+    assert micro.scores["MMC"][0, -1] == pytest.approx(final)
+    final = f1_score(Y[300:], run.predict(X[300:]), average="macro")
+    assert macro.scores["MMC"][0, -1] == pytest.approx(final)
+    assert ((micro.scores["MMC"] > 0) & (micro.scores["MMC"] <= 1)).all()
+    assert not np.allclose(micro.scores["MMC"], macro.scores["MMC"])

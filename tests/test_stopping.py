@@ -423,3 +423,66 @@ def test_clone_criteria_copies_and_seeds_only_unset_random_states():
     assert clone_criteria(None) == []
     with pytest.raises(TypeError, match="stopping criteria"):
         clone_criteria(["not a criterion"])
+
+
+# -- regression and multilabel learners ------------------------------------------
+
+
+def test_criteria_that_read_class_probabilities_refuse_other_tasks():
+    from sklearn.datasets import load_diabetes, make_multilabel_classification
+    from sklearn.linear_model import Ridge
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from skactive import ActiveRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    for criterion, match in [
+        (MaxUncertainty(), "serves classification\\)"),
+        (StabilizingPredictions(), "serves classification, multilabel"),
+    ]:
+        learner = ActiveRegressor(Ridge(), budget=40, stopping=[criterion])
+        with pytest.raises(ValueError, match=match):
+            learner.fit(X, y)
+        assert not hasattr(learner, "history_")
+    X, Y = make_multilabel_classification(300, n_classes=4, random_state=0)
+    model = OneVsRestClassifier(LogisticRegression(max_iter=500))
+    with pytest.raises(ValueError, match="does not serve multilabel"):
+        ActiveLearner(model, budget=60, stopping=[MaxUncertainty()]).fit(X, Y)
+
+
+def test_stabilizing_predictions_of_label_sets_compares_every_label():
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.metrics import cohen_kappa_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, Y = make_multilabel_classification(400, n_classes=4, random_state=0)
+    stop = StabilizingPredictions(stop_set_size=100, window=3, threshold=1.0)
+    learner = ActiveLearner(
+        OneVsRestClassifier(LogisticRegression(max_iter=500)),
+        budget=60,
+        stopping=[stop],
+        random_state=0,
+    ).fit(X, Y)
+    criterion = learner.stopping_[0]
+    assert len(criterion.kappas_) == len(learner.history_) - 1
+    assert criterion.predictions_.shape == (100, 4)
+    last = learner.predict(criterion.stop_set_)
+    np.testing.assert_array_equal(last, criterion.predictions_)
+    assert all(-1 <= kappa <= 1 for kappa in criterion.kappas_)
+    assert cohen_kappa_score(last.ravel(), last.ravel()) == 1.0
+
+
+def test_a_target_score_stops_a_regression_on_r2():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    from skactive import ActiveRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    stop = TargetScore(0.3, X_val=X[300:], y_val=y[300:])
+    learner = ActiveRegressor(Ridge(), budget=200, stopping=[stop], random_state=0).fit(
+        X[:300], y[:300]
+    )
+    scores = learner.stopping_[0].scores_
+    assert scores[-1] >= 0.3 > max(scores[:-1])
+    assert learner.score(X[300:], y[300:]) == pytest.approx(scores[-1])
