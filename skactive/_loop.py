@@ -17,6 +17,8 @@ meta-estimator (validation, seeded fits, predictions) is in
 """
 
 import time
+from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -30,7 +32,7 @@ from skactive._learner_base import (
 )
 from skactive.callbacks import copy_callbacks
 from skactive.stopping import clone_criteria
-from skactive.utils._compat import _fit_context
+from skactive.utils._compat import HasMethods, Interval, _fit_context
 from skactive.utils.inputs import PoolRows, concat_rows, n_rows, take_rows
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
@@ -48,6 +50,20 @@ class ActiveLoop(BaseActiveLearner):
     ``verbose``) and the label hooks: :meth:`_start_labels`,
     :meth:`_fixed_labels` and :meth:`_taught_labels`.
     """
+
+    #: The parameters every learner shares; each adds or narrows its own.
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": [HasMethods(["fit"]), None],
+        "query_strategy": [HasMethods(["select"]), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "budget": [Interval(Integral, 1, None, closed="left"), None],
+        "n_initial": [Interval(Integral, 1, None, closed="left")],
+        "stopping": [list, tuple, None],
+        "random_state": ["random_state"],
+        "callbacks": [list, tuple, None],
+        "sample_params": [list, tuple],
+        "verbose": ["verbose"],
+    }
 
     # -- label hooks (a classifier's label set; nothing for a regressor) ------
 

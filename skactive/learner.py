@@ -19,7 +19,6 @@ accepts, its default model and strategy, and probabilities whose columns follow
 ``classes_``.
 """
 
-from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
@@ -31,7 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from skactive._learner_base import estimator_has
 from skactive._loop import ActiveLoop
 from skactive.strategies import MultilabelUncertainty, UncertaintySampling
-from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils._compat import HasMethods, StrOptions
 from skactive.utils.validation import indicator_label_set
 
 __all__ = ["ActiveLearner"]
@@ -182,21 +181,12 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [HasMethods(["fit"]), None],
-        "query_strategy": [HasMethods(["select"]), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "budget": [Interval(Integral, 1, None, closed="left"), None],
-        "n_initial": [Interval(Integral, 1, None, closed="left")],
+        **ActiveLoop._parameter_constraints,
         "initial_strategy": [
             StrOptions({"random", "stratified", "kmeans"}),
             HasMethods(["select"]),
         ],
-        "stopping": [list, tuple, None],
         "classes": ["array-like", None],
-        "random_state": ["random_state"],
-        "callbacks": [list, tuple, None],
-        "sample_params": [list, tuple],
-        "verbose": ["verbose"],
     }
 
     def __init__(

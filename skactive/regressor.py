@@ -9,7 +9,6 @@ greedy sampling (:class:`~skactive.strategies.GreedySampling`), and only
 strategies tagged for regression are taken.
 """
 
-from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.base import RegressorMixin
 from skactive._loop import ActiveLoop
 from skactive.oracle import SimulatedOracle
 from skactive.strategies import GreedySampling
-from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils._compat import HasMethods, StrOptions
 
 __all__ = ["ActiveRegressor"]
 
@@ -126,17 +125,9 @@ class ActiveRegressor(RegressorMixin, ActiveLoop):
     _one_class_fallback = False
 
     _parameter_constraints: ClassVar[dict] = {
+        **ActiveLoop._parameter_constraints,
         "estimator": [HasMethods(["fit", "predict"]), None],
-        "query_strategy": [HasMethods(["select"]), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "budget": [Interval(Integral, 1, None, closed="left"), None],
-        "n_initial": [Interval(Integral, 1, None, closed="left")],
         "initial_strategy": [StrOptions({"random", "kmeans"}), HasMethods(["select"])],
-        "stopping": [list, tuple, None],
-        "random_state": ["random_state"],
-        "callbacks": [list, tuple, None],
-        "sample_params": [list, tuple],
-        "verbose": ["verbose"],
     }
 
     def __init__(
