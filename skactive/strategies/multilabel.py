@@ -66,7 +66,8 @@ class MultilabelUncertainty(PerSampleStrategy):
     Examples
     --------
     >>> from sklearn.datasets import make_multilabel_classification
-    >>>     >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
     >>> X, Y = make_multilabel_classification(200, n_classes=4, random_state=0)
     >>> model = OneVsRestClassifier(LogisticRegression()).fit(X[:50], Y[:50])
     >>> MultilabelUncertainty("max").select(model, X[50:], 3, random_state=0).shape
@@ -119,7 +120,8 @@ class MMC(BatchStrategy):
     Examples
     --------
     >>> from sklearn.datasets import make_multilabel_classification
-    >>>     >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
     >>> X, Y = make_multilabel_classification(200, n_classes=4, random_state=0)
     >>> model = OneVsRestClassifier(LogisticRegression()).fit(X[:50], Y[:50])
     >>> MMC().select(model, X[50:], 3, X_labeled=X[:50], y_labeled=Y[:50],
@@ -171,7 +173,8 @@ class LabelCardinalityInconsistency(BatchStrategy):
     Examples
     --------
     >>> from sklearn.datasets import make_multilabel_classification
-    >>>     >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
     >>> X, Y = make_multilabel_classification(200, n_classes=4, random_state=0)
     >>> model = OneVsRestClassifier(LogisticRegression()).fit(X[:50], Y[:50])
     >>> LabelCardinalityInconsistency().select(
