@@ -37,6 +37,7 @@ from skactive.utils._compat import validate_data
 from skactive.utils.dask_pools import check_dask_pool, is_dask_collection
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
+from skactive.utils.validation import as_text_rows
 
 __all__ = [
     "BaseActiveLearner",
@@ -143,6 +144,11 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     # -- validation -----------------------------------------------------------
 
     def _validate_X(self, X, reset, ensure_min_samples=1):
+        texts = as_text_rows(X)
+        if texts is not None or getattr(self, "_text_input", False):
+            return self._validate_texts(X, texts, reset)
+        if reset:
+            self._text_input = False
         if hasattr(X, "iloc"):
             # Kept as a DataFrame, so a ColumnTransformer in the estimator still
             # finds its columns; only the width and the column names are checked.
@@ -157,6 +163,30 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             ensure_all_finite=False,  # NaN is the estimator's call
             ensure_min_samples=ensure_min_samples,
         )
+
+    def _validate_texts(self, X, texts, reset):
+        """A raw-text pool (one string per sample), kept as it is for the
+        estimator's vectorizer; a learner fitted on text takes text only."""
+        if reset:
+            self._text_input = True
+            for name in ("n_features_in_", "feature_names_in_"):
+                vars(self).pop(name, None)  # text has no feature columns
+            return texts
+        if texts is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on raw text, so X must be "
+                "strings too (a list, tuple, 1-D array or Series of str, one "
+                f"document per sample); got {type(X).__name__} of shape "
+                f"{np.shape(X)}."
+            )
+        if not getattr(self, "_text_input", False):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on feature arrays with "
+                f"{getattr(self, 'n_features_in_', '?')} features, but X is raw "
+                "text. Fit on the texts themselves, with an estimator that "
+                "starts with a vectorizer (make_pipeline(TfidfVectorizer(), ...))."
+            )
+        return texts
 
     def _validate_pool(self, X_pool):
         """A pool to query or check; a PoolRows is checked whole, never copied."""
@@ -178,11 +208,17 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        if hasattr(X, "iloc"):
+        if as_text_rows(X) is not None or getattr(self, "_text_input", False):
+            X = self._validate_X(X, reset)
+            y = np.asarray(y)
+            check_consistent_length(X, y)
+        elif hasattr(X, "iloc"):
             validate_data(self, X, reset=reset, skip_check_array=True)
             y = np.asarray(y)
             check_consistent_length(X, y)
         else:
+            if reset:
+                self._text_input = False
             X, y = validate_data(
                 self,
                 X,

@@ -22,6 +22,7 @@ A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
 from skactive.utils.inputs import (
@@ -318,8 +319,9 @@ def embed(model, X):
 
     Returns
     -------
-    embedding : ndarray of shape (n_rows, n_dimensions)
-        float32 from nets, float64 otherwise (float32 input stays float32).
+    embedding : ndarray or CSR matrix of shape (n_rows, n_dimensions)
+        float32 from nets, float64 otherwise (float32 input stays float32);
+        sparse features (a text pipeline's tf-idf) stay a sparse matrix.
 
     Examples
     --------
@@ -343,7 +345,8 @@ def embed(model, X):
         from skactive.nets import penultimate_activations
 
         return penultimate_activations(model, X)
-    return as_float_array(X)
+    # Sparse stays sparse (a text pipeline's tf-idf): distances need no dense copy.
+    return as_float_array(X, accept_sparse=sp.issparse(X))
 
 
 def embeds_raw_features(model):

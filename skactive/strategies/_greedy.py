@@ -11,6 +11,7 @@ of one (a simulation's pool, not copied): they are read in row blocks of about
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from skactive.utils.dask_pools import DaskPool
 from skactive.utils.inputs import (
@@ -35,7 +36,16 @@ _CANDIDATES_PER_PICK, _CANDIDATE_SHARE = 32, 1 / 16
 
 
 def _row_norms(block):
+    if sp.issparse(block):  # a text pool's tf-idf, kept sparse
+        return np.asarray(block.multiply(block).sum(axis=1)).ravel()
     return np.einsum("ij,ij->i", block, block)
+
+
+def _dense_rows(rows, dtype):
+    """A few rows (centers, a pick) as a dense array: a sparse pool's too."""
+    if sp.issparse(rows):
+        return rows.toarray().astype(dtype, copy=False)
+    return np.asarray(rows, dtype=dtype)
 
 
 def _squared_norms(points):
@@ -84,7 +94,9 @@ def _update_nearest(nearest, points, squared_norms, center):
     In place: one matrix-vector product over the embedding and a few passes over
     ``n`` floats, in the embedding's own precision.
     """
-    distance = _matvec(points, _rows(points, [center])[0])
+    distance = _matvec(
+        points, _dense_rows(_rows(points, [center]), squared_norms.dtype)[0]
+    )
     distance *= -2
     distance += squared_norms
     distance += squared_norms[center]
@@ -99,7 +111,7 @@ def nearest_squared_distances(points, centers):
     precision: 2-4x faster than ``pairwise_distances_argmin_min`` in float32.
     A dask pool's blocks are compared where they are, each in its own task.
     """
-    centers = np.asarray(centers, dtype=points_dtype(points))
+    centers = _dense_rows(centers, points_dtype(points))
     if isinstance(points, DaskPool):
         return points.map_rows(nearest_squared_distances, centers)
     center_norms = _row_norms(centers)
@@ -202,7 +214,7 @@ def farthest_first(points, centers, n_samples, rng, gain=None):
     if centers is None or centers.shape[0] == 0:
         first = random_argmax(gain(slice(None), np.full(n_total, np.inf)), rng)
         chosen.append(first)
-        centers = _rows(points, [first])
+        centers = _dense_rows(_rows(points, [first]), points_dtype(points))
     if len(chosen) == n_samples:
         return np.asarray(chosen, dtype=np.int64)
     squared_norms, bound = _norms_and_bounds(points, centers, gain)

@@ -8,12 +8,14 @@ float64 only where float32 squares would overflow.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from skactive.models import embed as default_embed
 from skactive.models import embeds_raw_features
 from skactive.strategies._greedy import points_dtype
 from skactive.utils.dask_pools import DaskPool
 from skactive.utils.inputs import (
+    PoolRows,
     as_float_array,
     iter_row_chunks,
     n_rows,
@@ -27,6 +29,7 @@ __all__ = [
     "over_chunks",
     "pool_embedding",
     "raw_rows",
+    "text_pool_features",
     "without_overflow",
 ]
 
@@ -39,11 +42,18 @@ def over_chunks(function, X, *args):
     if isinstance(X, DaskPool):
         return X.map_rows(function, *args)
     out = None
+    parts = []
     for start, chunk in iter_row_chunks(X):
-        part = np.asarray(function(chunk, *args))
+        part = function(chunk, *args)
+        if sp.issparse(part):  # a text pool's transform stays sparse
+            parts.append(part.tocsr())
+            continue
+        part = np.asarray(part)
         if out is None:
             out = np.empty((n_rows(X), *part.shape[1:]), dtype=part.dtype)
         out[start : start + part.shape[0]] = part
+    if parts:
+        return sp.vstack(parts, format="csr")
     return np.empty(0) if out is None else out
 
 
@@ -114,4 +124,23 @@ def embed_with_labeled(function, model, X, X_labeled):
     if X_labeled is None or n_rows(X_labeled) == 0:
         return without_overflow(points)[0], None
     centers = over_chunks(embedding_of, X_labeled, function, model)
+    if sp.issparse(centers):  # the labeled set is small: dense centers
+        centers = centers.toarray()
     return without_overflow(points, np.asarray(centers, dtype=points_dtype(points)))
+
+
+def text_pool_features(model, X, owner):
+    """``X`` itself, or for a raw-text pool (one string per row) its features
+    in the fitted model's space (a text pipeline's sparse tf-idf), for the
+    strategies that measure distances on the pool's own rows."""
+    base = X.base if isinstance(X, PoolRows) else X
+    if not (isinstance(base, np.ndarray) and base.ndim == 1 and base.dtype == object):
+        return X
+    if model is None:
+        raise ValueError(
+            f"{owner} measures distances between feature rows, and a raw-text "
+            "pool has none before a vectorizer is fitted. Query it with a fitted "
+            "text pipeline (inside an ActiveLearner, after the first labels), or "
+            'start with initial_strategy="random".'
+        )
+    return over_chunks(embedding_of, X, default_embed, model)

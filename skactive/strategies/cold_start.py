@@ -10,9 +10,11 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from skactive.models import embed
 from skactive.strategies._base import BatchStrategy
+from skactive.strategies._points import text_pool_features
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.inputs import (
     as_float_array,
@@ -97,6 +99,7 @@ class KMeansSampling(_LabelFree):
 
     def _select_batch(self, model, X, n_samples, context):
         rng = context.random_state
+        X = text_pool_features(model, X, "KMeansSampling")
         n = n_rows(X)
         n_clusters = min(n_samples if self.n_clusters is None else self.n_clusters, n)
         kmeans, labels, _ = _cluster(
@@ -107,14 +110,25 @@ class KMeansSampling(_LabelFree):
         distance = np.empty(n)
         for start, chunk in iter_row_chunks(X):
             rows = slice(start, start + n_rows(chunk))
-            difference = _dense(chunk) - centers[labels[rows]]
-            distance[rows] = np.einsum("ij,ij->i", difference, difference)
+            distance[rows] = _squared_distances(chunk, centers[labels[rows]])
         # Rank within the cluster (0 = closest to the centroid), then cluster
         # size (largest first), then distance, then a random key for exact ties.
         counts = np.bincount(labels, minlength=centers.shape[0])
         rank = rank_within_groups(labels, counts, np.lexsort((distance, labels)))
         order = np.lexsort((rng.random_sample(n), distance, -counts[labels], rank))
         return order[: min(n_samples, n)].astype(np.int64)
+
+
+def _squared_distances(chunk, centers):
+    """Row-wise ``|x_i - c_i|^2``; a sparse chunk is never densified."""
+    chunk = _sparse_or_dense(chunk)
+    if sp.issparse(chunk):
+        inner = np.asarray(chunk.multiply(centers).sum(axis=1)).ravel()
+        norms = np.asarray(chunk.multiply(chunk).sum(axis=1)).ravel()
+        squared = norms - 2 * inner + np.einsum("ij,ij->i", centers, centers)
+        return np.maximum(squared, 0)
+    difference = chunk - centers
+    return np.einsum("ij,ij->i", difference, difference)
 
 
 def _sparse_or_dense(X):

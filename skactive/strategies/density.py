@@ -13,6 +13,7 @@ from skactive.strategies._base import (
     check_per_sample_strategy,
     get_strategy_tags,
 )
+from skactive.strategies._points import text_pool_features
 from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows, take_rows
@@ -203,7 +204,8 @@ class InformationDensity(BatchStrategy):
         utility = base.score_samples(model, X, random_state=seed).astype(np.float64)
         if utility.size and utility.min() < 0:
             utility -= utility.min()
-        density = mean_similarity(X, self.metric, self.n_reference, rng)
+        features = text_pool_features(model, X, "InformationDensity")
+        density = mean_similarity(features, self.metric, self.n_reference, rng)
         return utility * density**self.beta
 
     def _select_batch(self, model, X, n_samples, context):

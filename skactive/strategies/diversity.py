@@ -40,6 +40,7 @@ from skactive.strategies._points import (
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.dask_pools import DaskPool
 from skactive.utils.inputs import (
+    as_float_array,
     iter_row_chunks,
     take_rows,
 )
@@ -392,7 +393,9 @@ class ClusterMargin(BatchStrategy):
         from sklearn.cluster import AgglomerativeClustering  # imported when used
 
         function = self.embed or default_embed
-        points = np.asarray(function(model, take_rows(X, candidates)), dtype=np.float64)
+        points = as_float_array(
+            function(model, take_rows(X, candidates)), dtype=np.float64
+        )
         labels = (
             AgglomerativeClustering(n_samples, linkage="average").fit(points).labels_
         )

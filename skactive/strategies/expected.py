@@ -97,6 +97,10 @@ def _warm_start_param(model):
     None for models whose warm start means something else (forests add trees).
     """
     if isinstance(model, Pipeline):
+        if any(hasattr(step, "vocabulary_") for _, step in model.steps[:-1]):
+            # A vectorizer refitted on one more text may change its vocabulary,
+            # and the last step's width with it: the old solution would not fit.
+            return None
         name, last = model.steps[-1]
         inner = _warm_start_param(last)
         return None if inner is None else f"{name}__{inner}"
@@ -121,7 +125,8 @@ def _retraining(model, retrain):
     if retrain == "warm_start" and not can_warm_start:
         raise TypeError(
             f"retrain='warm_start' needs a linear classifier with a warm_start "
-            f"parameter (LogisticRegression, ..., or a Pipeline ending in one); "
+            f"parameter (LogisticRegression, ..., or a Pipeline ending in one, "
+            "without a vectorizer whose vocabulary a refit changes); "
             f"{type(model).__name__} is not one. Use retrain='refit' or 'auto'."
         )
     if retrain == "refit" and not hasattr(model, "get_params"):

@@ -2,7 +2,7 @@
 
 from numbers import Integral
 
-__all__ = ["check_positive_int", "indicator_label_set"]
+__all__ = ["as_text_rows", "check_positive_int", "indicator_label_set"]
 
 
 def check_positive_int(value, name, *, allow_none=False):
@@ -90,3 +90,44 @@ def indicator_label_set(y, classes=None, seen=None):
             "indicator matrix, one name per column."
         )
     return classes
+
+
+def as_text_rows(X):
+    """``X`` as a 1-D object array of strings when it is a raw-text pool, else None.
+
+    A text pool is a list or tuple of strings, a 1-D numpy array of strings, or a
+    pandas Series of them: one document per sample, for an estimator that starts
+    with a vectorizer (``make_pipeline(TfidfVectorizer(), ...)``).
+
+    Parameters
+    ----------
+    X : object
+        A pool or training set.
+
+    Returns
+    -------
+    texts : ndarray of shape (n_samples,), object, or None
+
+    Examples
+    --------
+    >>> as_text_rows(["a cat", "a dog"])
+    array(['a cat', 'a dog'], dtype=object)
+    >>> as_text_rows([[1.0, 2.0]]) is None
+    True
+    """
+    import numpy as np
+
+    if isinstance(X, str) or getattr(X, "ndim", 1) != 1:
+        return None
+    if hasattr(X, "iloc"):  # a pandas Series
+        X = X.to_numpy(dtype=object)
+    elif not isinstance(X, np.ndarray):
+        if not isinstance(X, (list, tuple)) or not X:
+            return None
+        X = np.asarray(X, dtype=object)
+    if X.dtype.kind in "US":
+        return X.astype(object)
+    if X.dtype != object or X.size == 0:
+        return None
+    is_text = np.frompyfunc(lambda value: isinstance(value, str), 1, 1)(X)
+    return X if is_text.all() else None
