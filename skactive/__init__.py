@@ -27,6 +27,7 @@ _EXPORTS = {
     "NetRegressor": "skactive.nets",
     "QueryStrategy": "skactive.strategies",
     "RandomSampling": "skactive.strategies",
+    "TorchCNNClassifier": "skactive.nets",
     "TorchMLPClassifier": "skactive.nets",
     "TorchMLPRegressor": "skactive.nets",
     "UncertaintySampling": "skactive.strategies",

@@ -37,7 +37,7 @@ from skactive.utils._compat import validate_data
 from skactive.utils.dask_pools import check_dask_pool, is_dask_collection
 from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed, private_torch_rng
-from skactive.utils.validation import as_text_rows
+from skactive.utils.validation import as_text_rows, validate_rows
 
 __all__ = [
     "BaseActiveLearner",
@@ -154,7 +154,9 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             # finds its columns; only the width and the column names are checked.
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X
-        return validate_data(
+        # Rows of any shape (images as (n, C, H, W)) for an estimator that
+        # takes them: checked as (n, C * H * W), handed on in their shape.
+        return validate_rows(
             self,
             X,
             reset=reset,
@@ -219,10 +221,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         else:
             if reset:
                 self._text_input = False
-            X, y = validate_data(
+            X, y = validate_rows(
                 self,
                 X,
-                y,
+                np.asarray(y),  # a torch tensor of labels too
                 reset=reset,
                 accept_sparse=True,
                 dtype=None,

@@ -26,6 +26,7 @@ from skactive._learner_base import ColdStartWarning
 from skactive.nets import (
     NetClassifier,
     NetRegressor,
+    TorchCNNClassifier,
     TorchMLPClassifier,
     TorchMLPRegressor,
 )
@@ -109,6 +110,8 @@ ESTIMATORS = [
     ActiveLearner(RandomForestClassifier(n_estimators=10, random_state=0)),
     # ... whose default strategy is binary-relevance uncertainty in simulation.
     ActiveLearner(TorchMLPClassifier(), budget=30, batch_size=5),
+    # A CNN (2-D rows are read as 1 x n_features images).
+    TorchCNNClassifier(max_epochs=50),
     # Regression: the nets, the committee, and the learner by hand, on its
     # default net, and in simulation mode with each kind of strategy.
     TorchMLPRegressor(),

@@ -23,6 +23,7 @@ callbacks, history and checkpoints keep working.
 """
 
 from skactive.nets._classifier import NetClassifier
+from skactive.nets._cnn import CNNModule, TorchCNNClassifier
 from skactive.nets._embedding import penultimate_activations
 from skactive.nets._mc_dropout import NO_SAMPLES_HELP, MCDropout, mc_dropout_samples
 from skactive.nets._mlp import MLPModule, TorchMLPClassifier, TorchMLPRegressor
@@ -30,10 +31,12 @@ from skactive.nets._regressor import NetRegressor
 
 __all__ = [
     "NO_SAMPLES_HELP",
+    "CNNModule",
     "MCDropout",
     "MLPModule",
     "NetClassifier",
     "NetRegressor",
+    "TorchCNNClassifier",
     "TorchMLPClassifier",
     "TorchMLPRegressor",
     "mc_dropout_samples",

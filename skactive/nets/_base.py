@@ -18,9 +18,10 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from skactive.nets._training import ArrayDataset, BatchLoader, LossPlateau
-from skactive.utils._compat import Interval, StrOptions, validate_data
+from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.inputs import inference_mode, iter_padded_chunks, logits_of
 from skactive.utils.seeding import draw_seed, private_torch_rng
+from skactive.utils.validation import validate_rows
 
 __all__ = ["BaseNet"]
 
@@ -241,6 +242,6 @@ class BaseNet(BaseEstimator):
 
     def _validate_predict_data(self, X):
         check_is_fitted(self, "net_")
-        return validate_data(
+        return validate_rows(
             self, X, accept_sparse="csr", dtype=np.float32, reset=False
         )

@@ -17,8 +17,9 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d
 
 from skactive.nets._base import BaseNet
-from skactive.utils._compat import _fit_context, validate_data
+from skactive.utils._compat import _fit_context
 from skactive.utils.seeding import draw_seed, private_torch_rng
+from skactive.utils.validation import validate_rows
 
 __all__ = ["NetClassifier"]
 
@@ -225,7 +226,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
     # -- fitting --------------------------------------------------------------
 
     def _validate_training_data(self, X, y, reset):
-        X, y = validate_data(
+        X, y = validate_rows(
             self,
             X,
             y,

@@ -58,12 +58,32 @@ NO_SAMPLES_HELP = (
 )
 
 
-def _dropout_layers(module):
-    return [
-        layer
-        for layer in module.modules()
-        if isinstance(layer, _DROPOUT) and layer.p > 0
-    ]
+def _dropout_layers(module, layers=None):
+    """The dropout layers to sample: all of them (p > 0), or those ``layers``
+    names, as positions in ``list(module.modules())`` (modAL's
+    ``dropout_layer_indexes``) or as names from ``module.named_modules()``."""
+    if layers is None:
+        return [
+            layer
+            for layer in module.modules()
+            if isinstance(layer, _DROPOUT) and layer.p > 0
+        ]
+    modules, named = list(module.modules()), dict(module.named_modules())
+    chosen = []
+    for key in layers:
+        layer = named.get(key) if isinstance(key, str) else None
+        if isinstance(key, Integral) and -len(modules) <= key < len(modules):
+            layer = modules[key]
+        if not isinstance(layer, _DROPOUT):
+            raise ValueError(
+                f"dropout_layers holds {key!r}, which is not a dropout layer of the "
+                "module. Give positions in list(module.modules()) or names from "
+                "module.named_modules() of its dropout layers: "
+                f"{[i for i, m in enumerate(modules) if isinstance(m, _DROPOUT)]} "
+                f"or {[n for n, m in named.items() if isinstance(m, _DROPOUT)]}."
+            )
+        chosen.append(layer)
+    return chosen
 
 
 class _ConsistentDropout:
@@ -143,7 +163,9 @@ def _forward(module, chunk, sampler, output="softmax"):
     return torch.sigmoid(logits) if output == "sigmoid" else logits
 
 
-def mc_dropout_samples(model, X, n_samples, random_state=None, *, output="proba"):
+def mc_dropout_samples(
+    model, X, n_samples, random_state=None, *, output="proba", dropout_layers=None
+):
     """Class probabilities of ``model`` under ``n_samples`` MC dropout masks.
 
     Parameters
@@ -161,6 +183,9 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, output="proba"
         label per sample) or, for a multilabel ``NetClassifier``, the sigmoid of
         each (one probability per label); ``"raw"``: the outputs themselves (a
         regressor's predictions).
+    dropout_layers : list of int or str, or None, default=None
+        Sample only these dropout layers (positions in ``list(module.modules())``
+        or names); the others are off, as at inference. None samples all.
 
     Returns
     -------
@@ -169,7 +194,7 @@ def mc_dropout_samples(model, X, n_samples, random_state=None, *, output="proba"
     module = torch_module(model)
     if module is None:
         raise TypeError(f"{type(model).__name__} is not a torch network.")
-    layers = _dropout_layers(module)
+    layers = _dropout_layers(module, dropout_layers)
     if not layers:
         raise TypeError(
             f"{type(model).__name__} has no dropout layer with p > 0, so MC dropout "
@@ -244,6 +269,11 @@ class MCDropout(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Number of dropout masks (Monte Carlo samples).
     random_state : int, RandomState instance or None, default=None
         Seeds the masks; None draws new masks at every call.
+    dropout_layers : list of int or str, or None, default=None
+        Sample only these dropout layers, as positions in
+        ``list(module.modules())`` (modAL's ``dropout_layer_indexes``) or names
+        from ``module.named_modules()``; the others stay off. None samples
+        every dropout layer.
 
     Attributes
     ----------
@@ -268,12 +298,16 @@ class MCDropout(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "estimator": "no_validation",
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "dropout_layers": [list, tuple, None],
     }
 
-    def __init__(self, estimator, n_samples=10, *, random_state=None):
+    def __init__(
+        self, estimator, n_samples=10, *, random_state=None, dropout_layers=None
+    ):
         self.estimator = estimator
         self.n_samples = n_samples
         self.random_state = random_state
+        self.dropout_layers = dropout_layers
 
     def fit(self, X, y, **fit_params):
         """Train a clone of ``estimator`` on ``(X, y)``.
@@ -339,7 +373,13 @@ class MCDropout(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         n_samples = self.n_samples if n_samples is None else n_samples
         if random_state is None:
             random_state = self.random_state
-        return mc_dropout_samples(self._model(), X, n_samples, random_state)
+        return mc_dropout_samples(
+            self._model(),
+            X,
+            n_samples,
+            random_state,
+            dropout_layers=self.dropout_layers,
+        )
 
     def predict_proba(self, X):
         """Mean class probabilities over the dropout masks.

@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from skactive.nets._base import BaseNet
 from skactive.nets._mc_dropout import mc_dropout_samples
-from skactive.utils._compat import _fit_context, validate_data
+from skactive.utils._compat import _fit_context
+from skactive.utils.validation import validate_rows
 
 __all__ = ["NetRegressor"]
 
@@ -166,7 +167,7 @@ class NetRegressor(RegressorMixin, BaseNet):
         self : NetRegressor
             The fitted estimator.
         """
-        X, y = validate_data(
+        X, y = validate_rows(
             self,
             X,
             y,

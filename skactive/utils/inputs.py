@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from skactive.utils._compat import validate_data
+from skactive.utils.validation import validate_rows
 
 __all__ = [
     "PoolRows",
@@ -237,8 +237,11 @@ def _common_categories(first, second):
 
 
 def chunk_rows(X):
-    """Rows per scoring chunk for ``X``: about 8 MiB of input, a multiple of 1024."""
-    rows = _CHUNK_BYTES // (8 * max(n_columns(X), 1))
+    """Rows per scoring chunk for ``X``: about 8 MiB of input, a multiple of 1024
+    (an image or signal counts every value of a sample)."""
+    shape = getattr(X.base if isinstance(X, PoolRows) else X, "shape", ())
+    width = int(np.prod(shape[1:])) if len(shape) > 2 else n_columns(X)
+    rows = _CHUNK_BYTES // (8 * max(width, 1))
     return int(min(max(rows // _ROW_QUANTUM, 1) * _ROW_QUANTUM, _MAX_CHUNK_ROWS))
 
 
@@ -327,7 +330,7 @@ def float32_rows(X, model=None):
     if is_tensor(X):
         return X if X.is_floating_point() else X.float()
     if model is not None and hasattr(model, "n_features_in_"):
-        return validate_data(
+        return validate_rows(
             model, X, accept_sparse="csr", dtype=np.float32, reset=False
         )
     if hasattr(X, "iloc"):

@@ -2,7 +2,12 @@
 
 from numbers import Integral
 
-__all__ = ["as_text_rows", "check_positive_int", "indicator_label_set"]
+__all__ = [
+    "as_text_rows",
+    "check_positive_int",
+    "indicator_label_set",
+    "validate_rows",
+]
 
 
 def check_positive_int(value, name, *, allow_none=False):
@@ -131,3 +136,78 @@ def as_text_rows(X):
         return None
     is_text = np.frompyfunc(lambda value: isinstance(value, str), 1, 1)(X)
     return X if is_text.all() else None
+
+
+def validate_rows(estimator, X, y="no_validation", *, reset, **check_params):
+    """scikit-learn's ``validate_data`` for rows of any shape.
+
+    2-D data is checked as ``validate_data`` checks it. An array or tensor of
+    shape ``(n, d1, d2, ...)`` (images, signals) is checked as the 2-D view
+    ``(n, d1 * d2 * ...)``, so ``n_features_in_`` is the number of values per
+    sample, and returned in its own shape (a tensor as a numpy array). Its
+    per-sample shape is recorded as ``estimator.input_shape_`` at ``reset`` and
+    checked afterwards.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being fitted or asked.
+    X : array-like, sparse matrix, DataFrame or torch.Tensor
+        Rows.
+    y : array-like or "no_validation", default="no_validation"
+        Targets, checked with ``X`` when given.
+    reset : bool
+        Whether this is a ``fit`` (record the shapes) or a later call (check).
+    **check_params : dict
+        Passed to ``validate_data``.
+
+    Returns
+    -------
+    X or (X, y)
+        Validated, ``X`` in its per-sample shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> est = BaseEstimator()
+    >>> validate_rows(est, np.zeros((5, 1, 8, 8)), reset=True).shape
+    (5, 1, 8, 8)
+    >>> est.n_features_in_, est.input_shape_
+    (64, (1, 8, 8))
+    """
+    import numpy as np
+
+    from skactive.utils._compat import validate_data
+
+    if callable(getattr(X, "detach", None)) and callable(getattr(X, "numpy", None)):
+        X = X.detach().cpu().numpy()  # a torch tensor
+    expected = getattr(estimator, "input_shape_", None)
+    if not (isinstance(X, np.ndarray) and X.ndim > 2):
+        if reset:
+            vars(estimator).pop("input_shape_", None)
+        elif expected is not None and np.ndim(X) == 2:
+            raise ValueError(
+                f"{type(estimator).__name__} was fitted on samples of shape "
+                f"{tuple(expected)}, but X is 2-D of shape {np.shape(X)}: pass "
+                f"X of shape (n_samples, {', '.join(map(str, expected))})."
+            )
+        return validate_data(estimator, X, y, reset=reset, **check_params)
+    shape = tuple(X.shape[1:])
+    if not reset and expected is not None and tuple(expected) != shape:
+        raise ValueError(
+            f"X has samples of shape {shape}, but {type(estimator).__name__} was "
+            f"fitted on samples of shape {tuple(expected)}."
+        )
+    if not reset and expected is None and hasattr(estimator, "n_features_in_"):
+        raise ValueError(
+            f"X has samples of shape {shape}, but {type(estimator).__name__} was "
+            f"fitted on 2-D rows of {estimator.n_features_in_} features."
+        )
+    flat = X.reshape(X.shape[0], -1)
+    out = validate_data(estimator, flat, y, reset=reset, **check_params)
+    flat, y = out if not isinstance(y, str) else (out, y)
+    if reset:
+        estimator.input_shape_ = shape
+    X = flat.reshape(flat.shape[0], *shape)
+    return X if isinstance(y, str) else (X, y)
