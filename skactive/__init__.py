@@ -19,6 +19,7 @@ _EXPORTS = {
     "BALD": "skactive.strategies",
     "BALDAcquisition": "skactive.strategies",
     "Committee": "skactive.committee",
+    "DeepActiveLearner": "skactive.deep",
     "CommitteeRegressor": "skactive.committee",
     "LabelingSession": "skactive.session",
     "MCDropout": "skactive.nets",
@@ -36,6 +37,7 @@ _EXPORTS = {
     "entropy_acquisition": "skactive.acquisition",
     "least_confidence_acquisition": "skactive.acquisition",
     "margin_acquisition": "skactive.acquisition",
+    "mc_dropout_bald": "skactive.deep",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
