@@ -28,6 +28,7 @@ _EXPORTS = {
     "NetRegressor": "skactive.nets",
     "QueryStrategy": "skactive.strategies",
     "RandomSampling": "skactive.strategies",
+    "StreamLearner": "skactive.stream",
     "TorchCNNClassifier": "skactive.nets",
     "TorchMLPClassifier": "skactive.nets",
     "TorchMLPRegressor": "skactive.nets",

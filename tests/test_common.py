@@ -20,6 +20,7 @@ from skactive import (
     Committee,
     CommitteeRegressor,
     RandomSampling,
+    StreamLearner,
     UncertaintySampling,
 )
 from skactive._learner_base import ColdStartWarning
@@ -48,6 +49,7 @@ from skactive.strategies import (
     PredictiveStd,
     QueryByCommittee,
     StochasticBatch,
+    StreamRandom,
     TypiClust,
     VariationRatios,
     get_strategy_tags,
@@ -110,6 +112,17 @@ ESTIMATORS = [
     ActiveLearner(RandomForestClassifier(n_estimators=10, random_state=0)),
     # ... whose default strategy is binary-relevance uncertainty in simulation.
     ActiveLearner(TorchMLPClassifier(), budget=30, batch_size=5),
+    # Stream learners that label every sample (with a small budget no model
+    # reaches check_classifiers_train's accuracy: that is the point of one):
+    # incremental naive Bayes, and SGD refitted on a sliding window.
+    StreamLearner(query_strategy=StreamRandom(), budget=1.0),
+    StreamLearner(
+        SGDClassifier(loss="log_loss", random_state=0),
+        StreamRandom(),
+        budget=1.0,
+        window=100,
+        batch_size=10,
+    ),
     # A CNN (2-D rows are read as 1 x n_features images).
     TorchCNNClassifier(max_epochs=50),
     # Regression: the nets, the committee, and the learner by hand, on its

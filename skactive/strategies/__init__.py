@@ -47,6 +47,14 @@ from skactive.strategies.regression import (
     PredictiveStd,
 )
 from skactive.strategies.stochastic import StochasticBatch
+from skactive.strategies.stream import (
+    EstimatedBudget,
+    FixedUncertainty,
+    Split,
+    StreamRandom,
+    StreamStrategy,
+    VariableUncertainty,
+)
 from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils.ranking import top_k
 
@@ -60,9 +68,11 @@ __all__ = [
     "ClusterMargin",
     "CoreSet",
     "DiverseUncertainty",
+    "EstimatedBudget",
     "ExpectedErrorReduction",
     "ExpectedModelChange",
     "ExpectedModelChangeRegression",
+    "FixedUncertainty",
     "GreedySampling",
     "InformationDensity",
     "KMeansSampling",
@@ -75,10 +85,14 @@ __all__ = [
     "QueryContext",
     "QueryStrategy",
     "RandomSampling",
+    "Split",
     "StochasticBatch",
     "StrategyTags",
+    "StreamRandom",
+    "StreamStrategy",
     "TypiClust",
     "UncertaintySampling",
+    "VariableUncertainty",
     "VariationRatios",
     "diverse_batch_query",
     "get_strategy_tags",
