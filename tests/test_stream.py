@@ -163,3 +163,17 @@ def test_bad_calls_change_nothing():
         learner.query(X[:5, :1])
     assert pickle.dumps(learner) == before
     assert learner.predict(X[:3]).shape == (3,)
+
+
+def test_a_torch_net_learns_the_stream_incrementally():
+    from skactive.nets import TorchMLPClassifier
+
+    X, y = xor_blobs(800)
+    net = TorchMLPClassifier((16,), lr=0.05, random_state=0)
+    learner = StreamLearner(net, budget=0.2, random_state=0).fit(X, y)
+    labels = y[learner.asked_]
+    # The j-th label asked (from 0) brings the second class: one epoch of
+    # partial_fit on the j + 1 labels so far, then one per label after it.
+    j = int(np.flatnonzero(labels != labels[0])[0])
+    assert learner.estimator_.n_iter_ == labels.shape[0] - j
+    assert learner.prequential_accuracy_[-1] > 0.6
