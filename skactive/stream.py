@@ -8,7 +8,8 @@ the share of labels asked near ``budget`` over a sliding window. The model
 learns incrementally through ``partial_fit`` (``SGDClassifier``, the naive
 Bayes models, skactive's nets), or, for models without it or with ``window``
 set, is refitted on the labels kept (all of them, or the ``window`` most
-recent, so old concepts are forgotten).
+recent, so old concepts are forgotten). Samples may be rows of any shape or raw
+text (one string per sample, for a text pipeline: a moderation queue, logs).
 
 Two ways to drive it, as with :class:`~skactive.ActiveLearner`:
 
@@ -33,14 +34,14 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from skactive._learner_base import OneClassPlaceholder, restore_on_error
 from skactive.strategies import EstimatedBudget, VariableUncertainty
 from skactive.utils._compat import HasMethods, Interval, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, slice_rows, take_rows
 from skactive.utils.seeding import draw_seed
-from skactive.utils.validation import validate_rows
+from skactive.utils.validation import as_text_rows, validate_rows
 
 __all__ = ["StreamLearner"]
 
@@ -141,6 +142,33 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes = classes
         self.random_state = random_state
 
+    def _validate(self, X, y=None, *, reset):
+        """Rows of any shape, or raw text (one string per sample, for a text
+        pipeline: moderation queues, logs); ``y`` checked along when given."""
+        texts = as_text_rows(X)
+        if reset:
+            self._text_input = texts is not None
+            if texts is not None:  # text has no feature columns
+                for name in ("n_features_in_", "feature_names_in_", "input_shape_"):
+                    vars(self).pop(name, None)
+        elif (texts is not None) != getattr(self, "_text_input", False):
+            raise ValueError(
+                "StreamLearner was fitted on "
+                + ("raw text" if self._text_input else "feature arrays")
+                + ", and X is "
+                + ("raw text" if texts is not None else "not")
+                + ": stream samples of the same kind."
+            )
+        if texts is not None:
+            if y is None:
+                return texts
+            y = np.asarray(y)
+            check_consistent_length(texts, y)
+            return texts, y
+        if y is None:
+            return validate_rows(self, X, reset=reset, accept_sparse="csr")
+        return validate_rows(self, X, y, reset=reset, accept_sparse="csr")
+
     def _base_estimator(self):
         if self.estimator is not None:
             return self.estimator
@@ -233,7 +261,7 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         self : StreamLearner
         """
-        X, y = validate_rows(self, X, y, reset=True, accept_sparse="csr")
+        X, y = self._validate(X, y, reset=True)
         check_classification_targets(y)
         self._start(y if self.classes is None else self.classes)
         n = n_rows(X)
@@ -277,9 +305,9 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         if not hasattr(self, "budget_manager_"):
             self._validate_params()
-            validate_rows(self, X_batch, reset=True, accept_sparse="csr")
+            self._validate(X_batch, reset=True)
             self._start(self.classes)
-        X_batch = validate_rows(self, X_batch, reset=False, accept_sparse="csr")
+        X_batch = self._validate(X_batch, reset=False)
         return np.flatnonzero(self._decide(X_batch)).astype(np.int64)
 
     @restore_on_error
@@ -302,9 +330,7 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "teach learns the labels query asked for: call query(X_batch) on "
                 "the arriving samples first."
             )
-        X_new, y_new = validate_rows(
-            self, X_new, y_new, reset=False, accept_sparse="csr"
-        )
+        X_new, y_new = self._validate(X_new, y_new, reset=False)
         check_classification_targets(y_new)
         if self.classes_ is not None and not np.isin(y_new, self.classes_).all():
             raise ValueError(
@@ -339,7 +365,7 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Labels predicted by the current model (the one class labeled so
         far, until a second class is)."""
         model = self._fitted_model()
-        X = validate_rows(self, X, reset=False, accept_sparse="csr")
+        X = self._validate(X, reset=False)
         if isinstance(model, OneClassPlaceholder):
             return model.predict(np.zeros((n_rows(X), 1)))
         return model.predict(X)
@@ -347,7 +373,7 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities of the current model."""
         model = self._fitted_model()
-        X = validate_rows(self, X, reset=False, accept_sparse="csr")
+        X = self._validate(X, reset=False)
         if isinstance(model, OneClassPlaceholder):
             return model.predict_proba(np.zeros((n_rows(X), 1)))
         return model.predict_proba(X)

@@ -177,3 +177,26 @@ def test_a_torch_net_learns_the_stream_incrementally():
     j = int(np.flatnonzero(labels != labels[0])[0])
     assert learner.estimator_.n_iter_ == labels.shape[0] - j
     assert learner.prequential_accuracy_[-1] > 0.6
+
+
+def test_a_stream_of_texts():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.RandomState(0)
+    words = {0: "refund late broken angry", 1: "thanks great love works"}
+    y = rng.randint(0, 2, 1500)
+    texts = [
+        " ".join(rng.choice(words[c].split(), 3)) + f" order{rng.randint(99)}"
+        for c in y
+    ]
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    learner = StreamLearner(model, budget=0.1, random_state=0).fit(texts, y)
+    assert abs(learner.n_labeled_ / learner.n_seen_ - 0.1) <= 0.01
+    assert learner.prequential_accuracy_[-1] > 0.9
+    assert learner.X_labeled_.dtype == object
+    by_hand = StreamLearner(model, budget=0.5)
+    picked = by_hand.query(texts[:10])
+    assert picked.dtype == np.int64
+    by_hand.teach([texts[i] for i in picked], y[picked])
+    with pytest.raises(ValueError, match="fitted on raw text"):
+        by_hand.query(np.zeros((3, 2)))
