@@ -261,6 +261,11 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         self : StreamLearner
         """
+        if y is None:
+            raise ValueError(
+                "StreamLearner requires y to be passed, but the target y is None: "
+                "a simulated stream reveals its labels from y."
+            )
         X, y = self._validate(X, y, reset=True)
         check_classification_targets(y)
         self._start(y if self.classes is None else self.classes)
@@ -330,6 +335,8 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "teach learns the labels query asked for: call query(X_batch) on "
                 "the arriving samples first."
             )
+        if y_new is None:
+            raise ValueError("teach requires y_new, the labels of X_new.")
         X_new, y_new = self._validate(X_new, y_new, reset=False)
         check_classification_targets(y_new)
         if self.classes_ is not None and not np.isin(y_new, self.classes_).all():
