@@ -99,6 +99,18 @@ class MultilabelUncertainty(PerSampleStrategy):
         return uncertainty.max(axis=1)
 
 
+class _LabelSetStrategy(BatchStrategy):
+    """A multilabel batch strategy that reads the labeled set's label sets."""
+
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def __skactive_tags__(self):
+        tags = _multilabel_tags(super().__skactive_tags__())
+        tags.requires_labels = True
+        tags.reads_pool_rows = True
+        return tags
+
+
 def _sorted_normalized(proba):
     """Each row's label probabilities, largest first, summing to one."""
     ordered = -np.sort(-proba, axis=1)
@@ -106,7 +118,7 @@ def _sorted_normalized(proba):
     return ordered / np.where(total > 0, total, 1.0)
 
 
-class MMC(BatchStrategy):
+class MMC(_LabelSetStrategy):
     """Maximum loss reduction with maximal confidence (Yang et al., 2009).
 
     The model is expected to predict ``k`` labels for a sample, ``k`` read from
@@ -128,14 +140,6 @@ class MMC(BatchStrategy):
     ...              random_state=0).shape
     (3,)
     """
-
-    _parameter_constraints: ClassVar[dict] = {}
-
-    def __skactive_tags__(self):
-        tags = _multilabel_tags(super().__skactive_tags__())
-        tags.requires_labels = True
-        tags.reads_pool_rows = True
-        return tags
 
     def _label_count_model(self, model, context):
         """``features -> predicted number of labels``, fitted on the labeled set."""
@@ -163,7 +167,7 @@ class MMC(BatchStrategy):
         return stream.result(context.random_state)
 
 
-class LabelCardinalityInconsistency(BatchStrategy):
+class LabelCardinalityInconsistency(_LabelSetStrategy):
     """Query the samples whose predicted number of labels is farthest from the
     labeled set's average number of labels (Li & Guo, 2013).
 
@@ -182,14 +186,6 @@ class LabelCardinalityInconsistency(BatchStrategy):
     ... ).shape
     (3,)
     """
-
-    _parameter_constraints: ClassVar[dict] = {}
-
-    def __skactive_tags__(self):
-        tags = _multilabel_tags(super().__skactive_tags__())
-        tags.requires_labels = True
-        tags.reads_pool_rows = True
-        return tags
 
     def _select_batch(self, model, X, n_samples, context):
         cardinality = _check_labels(self, context).sum(axis=1).mean()
