@@ -1,11 +1,16 @@
 """What an active learner does with the model it wraps: validation, seeded
 fits and predictions.
 
-The active learning loop itself lives in :mod:`skactive.learner`; this module
-holds the plumbing every learner shares with an ordinary meta-estimator such as
-scikit-learn's ``SelfTrainingClassifier``: checking ``X`` and ``y``, fitting a
-seeded clone of ``estimator`` (float32 input for skorch nets, a private torch
-random stream), and predicting through the fitted ``estimator_``.
+The plumbing every learner (:class:`~skactive.ActiveLearner`,
+:class:`~skactive.ActiveRegressor`, :class:`~skactive.StreamLearner`) shares with
+an ordinary meta-estimator such as scikit-learn's ``SelfTrainingClassifier``:
+checking ``X``, ``y`` and pools (rows of any shape, frames, raw text, dask
+collections), a seeded clone of ``estimator`` (a ``random_state`` left at None,
+in the estimator or any pipeline step, is filled in; one the user set is kept),
+its fit (float32 input for skorch nets, a private torch random stream), and
+predictions through the fitted ``estimator_``. It imports no plug-in family
+(strategies, stopping criteria, oracles): the loop in :mod:`skactive._loop`
+does.
 """
 
 import functools
@@ -16,7 +21,7 @@ from contextlib import nullcontext
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.dummy import DummyClassifier
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -25,18 +30,10 @@ from sklearn.utils.validation import (
 )
 
 from skactive.models import model_input
-from skactive.oracle import SimulatedOracle
-from skactive.stopping import check_stopping
-from skactive.strategies import (
-    KMeansSampling,
-    RandomSampling,
-    get_strategy_tags,
-    validate_strategy,
-)
 from skactive.utils._compat import validate_data
 from skactive.utils.dask_pools import check_dask_pool, is_dask_collection
-from skactive.utils.inputs import PoolRows, n_rows, take_rows
-from skactive.utils.seeding import draw_seed, private_torch_rng
+from skactive.utils.inputs import PoolRows, n_rows
+from skactive.utils.seeding import private_torch_rng
 from skactive.utils.validation import as_text_rows, validate_rows
 
 __all__ = [
@@ -45,7 +42,6 @@ __all__ = [
     "OneClassPlaceholder",
     "estimator_has",
     "restore_on_error",
-    "take_fit_params",
 ]
 
 
@@ -99,26 +95,17 @@ def estimator_has(attr):
     return check
 
 
-def take_fit_params(params, rows):
-    """The per-sample parameters of the samples at ``rows``."""
-    return {
-        name: take_rows(np.asarray(value) if isinstance(value, list) else value, rows)
-        for name, value in params.items()
-    }
-
-
 class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     """Shared plumbing of active learners (not for direct use).
 
-    Subclasses define the parameters ``estimator``, ``budget`` and
-    ``random_state``, the loop, and the task's hooks: ``_check_targets``,
-    ``_default_estimator``, ``_default_strategy``.
+    Subclasses define the parameters ``estimator`` and ``random_state``, the
+    loop, and the task's hooks: ``_check_targets`` and ``_default_estimator``.
     """
 
-    #: The StrategyTags field a strategy needs set to serve this learner.
-    _task = "classification"
-    #: Which strategies do, for the error refusing one that does not.
-    _strategy_help = ""
+    #: What ``accept_sparse`` the rows are checked with.
+    _accept_sparse = True
+    #: False: NaN is the estimator's call (it may take missing values).
+    _ensure_all_finite = False
     #: Whether an estimator that cannot fit a single class is stood in for by
     #: a placeholder predicting it (classifiers), or its error raised.
     _one_class_fallback = True
@@ -129,10 +116,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return self._default_estimator()
 
     def _default_estimator(self):
-        raise NotImplementedError
-
-    def _default_strategy(self):
-        raise NotImplementedError
+        """The model used when ``estimator`` is None."""
+        raise NotImplementedError  # pragma: no cover - every learner defines it
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -160,9 +145,9 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             self,
             X,
             reset=reset,
-            accept_sparse=True,
+            accept_sparse=self._accept_sparse,
             dtype=None,
-            ensure_all_finite=False,  # NaN is the estimator's call
+            ensure_all_finite=self._ensure_all_finite,
             ensure_min_samples=ensure_min_samples,
         )
 
@@ -171,7 +156,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         estimator's vectorizer; a learner fitted on text takes text only."""
         if reset:
             self._text_input = True
-            for name in ("n_features_in_", "feature_names_in_"):
+            for name in ("n_features_in_", "feature_names_in_", "input_shape_"):
                 vars(self).pop(name, None)  # text has no feature columns
             return texts
         if texts is None:
@@ -226,9 +211,9 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 X,
                 np.asarray(y),  # a torch tensor of labels too
                 reset=reset,
-                accept_sparse=True,
+                accept_sparse=self._accept_sparse,
                 dtype=None,
-                ensure_all_finite=False,
+                ensure_all_finite=self._ensure_all_finite,
                 multi_output=True,  # a multilabel indicator matrix
             )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -244,125 +229,16 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         ``fit``, where it may set the task's mode (multilabel)."""
         raise NotImplementedError
 
-    def _strategy(self):
-        strategy = self.query_strategy
-        if strategy is None:
-            strategy = self._default_strategy()
-        if getattr(strategy, "estimator", None) is not None:
-            raise ValueError(
-                f"query_strategy={type(strategy).__name__}(estimator=...) holds its "
-                "own model, but inside ActiveLearner the strategy scores with the "
-                "learner's fitted estimator_. Pass the strategy without an "
-                f"estimator, e.g. {type(strategy).__name__}()."
-            )
-        validate_strategy(strategy)
-        self._check_task(strategy)
-        return strategy
-
-    def _check_task(self, strategy):
-        """Refuse a strategy that does not serve this learner's task."""
-        task = self._task
-        if not getattr(get_strategy_tags(strategy), task):
-            raise ValueError(
-                f"query_strategy={type(strategy).__name__}() does not serve "
-                f"{task}, which {type(self).__name__} does. {self._strategy_help}"
-            )
-
     def _widen_classes(self):
         """After a fit: a classifier adopts the estimator's own fixed labels."""
 
-    def _label_free_strategy(self):
-        """The query strategy while no model could be fitted: the
-        ``initial_strategy`` when it needs no model, random sampling otherwise."""
-        initial = self.initial_strategy
-        if initial == "kmeans":
-            return KMeansSampling()
-        if isinstance(initial, str) or get_strategy_tags(initial).requires_model:
-            return RandomSampling()
-        return initial
-
-    def current_strategy(self):
-        """The strategy that chooses the next batch, for the fitted learner's
-        state: the ``query_strategy`` (uncertainty sampling when None), or the
-        label-free one while every label seen is one class."""
-        if isinstance(self.estimator_, OneClassPlaceholder):
-            return self._label_free_strategy()
-        return self._strategy()
-
-    def _oracle_answers(self, y):
-        """The labels a :class:`~skactive.oracle.SimulatedOracle` gives; ``y``
-        itself otherwise."""
-        if not isinstance(y, SimulatedOracle):
-            return y
-        if self.budget is None:
-            raise ValueError(
-                "A SimulatedOracle answers the queries of a simulation: set "
-                "budget= on the learner, or pass the labels themselves as y."
-            )
-        seed = None
-        if self.random_state is not None:
-            # A seed of its own, drawn without moving the learner's stream.
-            rng = check_random_state(self.random_state)
-            state = rng.get_state()
-            seed = draw_seed(rng) ^ 0x5EED
-            rng.set_state(state)
-        return y.labels(random_state=seed)
-
-    def _end_round(self, indices, n_labels, query_time, fit_time):
-        """Record the round that just refitted, and report it to the callbacks."""
-        record = {
-            "round": len(self.history_),
-            "n_labels": int(n_labels),
-            "indices": indices,
-            "query_time": query_time,
-            "fit_time": fit_time,
-        }
-        self.history_.append(record)
-        self.n_rounds_ = len(self.history_) - 1
-        self._widen_classes()
-        self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
-        for callback in self.callbacks_:
-            callback.on_round(self, record)
-
-    def _check_stopping(self, X_pool):
-        """Check the criteria on a validated pool; record and return the answer.
-
-        Not while the model is a one-class placeholder: its certainty means
-        nothing, so no criterion judges it."""
-        reason = None
-        if not self.cold_start_:
-            reason = check_stopping(self.stopping_, self, X_pool)
-        self.stop_reason_ = reason
-        self._stop_checked_round = len(self.history_)
-        return self.stop_reason_ is not None
-
-    def _split_fit_params(self, fit_params, n_samples):
-        """``(per-sample parameters, the others)``, by the declared names."""
-        declared = set(self.sample_params)
-        aligned = {
-            name: value
-            for name, value in fit_params.items()
-            if name in declared or name.rpartition("__")[2] in declared
-        }
-        for name, value in aligned.items():
-            if not hasattr(value, "__len__") or n_rows(value) != n_samples:
-                raise ValueError(
-                    f"{name} is declared per-sample (sample_params), so it needs "
-                    f"one entry per sample: {n_samples}, got "
-                    f"{n_rows(value) if hasattr(value, '__len__') else value!r}."
-                )
-        other = {k: v for k, v in fit_params.items() if k not in aligned}
-        return aligned, other
-
     # -- fitting --------------------------------------------------------------
 
-    def _fit_clone(self, X, y, fit_params, fixed_classes, seed):
-        """A fitted clone of the estimator and its fit time; ``self`` untouched.
-
-        What the estimator (or a step of a pipeline) left at None is filled in:
-        ``classes`` when the label set is fixed (a net's output size), and
-        ``random_state`` with ``seed`` when the learner is seeded.
-        """
+    def _seeded_clone(self, seed, fixed_classes=None):
+        """An unfitted clone of the estimator, with what it (or a step of a
+        pipeline) left at None filled in: ``classes`` when the label set is fixed
+        (a net's output size), and ``random_state`` with ``seed`` when the
+        learner is seeded. A value the user set is kept."""
         estimator = clone(self._base_estimator())
         fill = {}
         if fixed_classes is not None:
@@ -376,6 +252,12 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 if value is None and name.rpartition("__")[2] in fill
             }
         )
+        return estimator
+
+    def _fit_clone(self, X, y, fit_params, fixed_classes, seed):
+        """A fitted seeded clone of the estimator and its fit time; ``self``
+        untouched."""
+        estimator = self._seeded_clone(seed, fixed_classes)
         X = model_input(estimator, X)
         start = time.perf_counter()
         # A private torch stream makes nets without a random_state (a user's
@@ -399,12 +281,15 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             f"The labeled set holds a single class ({np.asarray(y)[0].tolist()!r}), "
             "which "
             f"{type(estimator).__name__} cannot be fitted on: until a second class "
-            "is labeled, predictions are that class and queries use the label-free "
-            f"initial strategy ({type(self._label_free_strategy()).__name__}).",
+            f"is labeled, predictions are that class{self._cold_start_note()}.",
             ColdStartWarning,
             stacklevel=4,
         )
         return OneClassPlaceholder().fit(np.zeros((n_rows(X), 1)), y)
+
+    def _cold_start_note(self):
+        """What else the one-class placeholder changes, for its warning."""
+        return ""
 
     # -- prediction -------------------------------------------------------------
 

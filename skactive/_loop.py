@@ -13,7 +13,9 @@ in public fitted attributes (``history_``, ``labeled_indices_``, ``n_rounds_``,
 ``stop_reason_``) and reported round by round to ``callbacks``. The first
 labels are drawn by :mod:`skactive._initial`; the plumbing shared with any
 meta-estimator (validation, seeded fits, predictions) is in
-:mod:`skactive._learner_base`.
+:mod:`skactive._learner_base`. The loop owns what plugs into it: the strategy
+(checked once per public call, then trusted), the oracle, the rounds, the
+stopping criteria and the split of the fit parameters.
 """
 
 import time
@@ -21,24 +23,42 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
+from sklearn import config_context, get_config
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skactive._initial import initial_draw
 from skactive._learner_base import (
     BaseActiveLearner,
+    OneClassPlaceholder,
     restore_on_error,
-    take_fit_params,
 )
 from skactive.callbacks import copy_callbacks
-from skactive.stopping import clone_criteria
+from skactive.oracle import SimulatedOracle
+from skactive.stopping import check_stopping, clone_criteria
+from skactive.strategies import (
+    FunctionStrategy,
+    KMeansSampling,
+    RandomSampling,
+    get_strategy_tags,
+    validate_strategy,
+)
+from skactive.strategies._base import strategy_names
 from skactive.utils._compat import HasMethods, Interval, _fit_context
 from skactive.utils.inputs import PoolRows, concat_rows, n_rows, take_rows
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
-__all__ = ["ActiveLoop"]
+__all__ = ["ActiveLoop", "take_fit_params"]
+
+
+def take_fit_params(params, rows):
+    """The per-sample parameters of the samples at ``rows``."""
+    return {
+        name: take_rows(np.asarray(value) if isinstance(value, list) else value, rows)
+        for name, value in params.items()
+    }
 
 
 class ActiveLoop(BaseActiveLearner):
@@ -48,13 +68,17 @@ class ActiveLoop(BaseActiveLearner):
     ``batch_size``, ``budget``, ``n_initial``, ``initial_strategy``,
     ``stopping``, ``random_state``, ``callbacks``, ``sample_params``,
     ``verbose``) and the label hooks: :meth:`_start_labels`,
-    :meth:`_fixed_labels` and :meth:`_taught_labels`.
+    :meth:`_fixed_labels` and :meth:`_taught_labels`, and the task's
+    ``_default_strategy``.
     """
+
+    #: The StrategyTags field a strategy needs set to serve this learner.
+    _task = "classification"
 
     #: The parameters every learner shares; each adds or narrows its own.
     _parameter_constraints: ClassVar[dict] = {
         "estimator": [HasMethods(["fit"]), None],
-        "query_strategy": [HasMethods(["select"]), None],
+        "query_strategy": [HasMethods(["select"]), callable, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "budget": [Interval(Integral, 1, None, closed="left"), None],
         "n_initial": [Interval(Integral, 1, None, closed="left")],
@@ -78,6 +102,161 @@ class ActiveLoop(BaseActiveLearner):
         """``(label set the estimator is told, fitted attributes to commit)``
         after ``teach`` brings ``y_new``; checks ``y_new``, changes nothing."""
         return None, {}
+
+    # -- what plugs into the loop -----------------------------------------------
+
+    def _default_strategy(self):
+        """The strategy used when ``query_strategy`` is None."""
+        raise NotImplementedError  # pragma: no cover - every learner defines it
+
+    @property
+    def _strategy_help(self):
+        """Which strategies serve this learner's task, for the refusal."""
+        return (
+            f"Strategies serving {self._task}: {strategy_names(self._task)}; "
+            "or a function, wrapped as FunctionStrategy."
+        )
+
+    def _strategy(self):
+        """The query strategy, unchecked: the public doors check it."""
+        strategy = self.query_strategy
+        if strategy is None:
+            return self._default_strategy()
+        if not hasattr(strategy, "select"):  # a function, as modAL's strategies
+            return FunctionStrategy(strategy)
+        return strategy
+
+    def _checked_strategy(self):
+        """The query strategy, its parameters checked (once, at a public door,
+        unless ``skip_parameter_validation``) and its task."""
+        strategy = self._strategy()
+        if getattr(strategy, "estimator", None) is not None:
+            raise ValueError(
+                f"query_strategy={type(strategy).__name__}(estimator=...) holds its "
+                "own model, but inside ActiveLearner the strategy scores with the "
+                "learner's fitted estimator_. Pass the strategy without an "
+                f"estimator, e.g. {type(strategy).__name__}()."
+            )
+        if not get_config()["skip_parameter_validation"]:
+            validate_strategy(strategy)
+        self._check_task(strategy)
+        return strategy
+
+    def _check_task(self, strategy):
+        """Refuse a strategy that does not serve this learner's task."""
+        task, tags = self._task, get_strategy_tags(strategy)
+        if not getattr(tags, task):
+            learners = {
+                "classification": "ActiveLearner",
+                "multilabel": "ActiveLearner on an indicator matrix",
+                "regression": "ActiveRegressor",
+            }
+            served = [f"{t} ({learners[t]})" for t in learners if getattr(tags, t)]
+            raise ValueError(
+                f"query_strategy={type(strategy).__name__}() does not serve "
+                f"{task}, which {type(self).__name__} does; it serves "
+                f"{', '.join(served) or 'no task'}. {self._strategy_help}"
+            )
+
+    def _label_free_strategy(self):
+        """The query strategy while no model could be fitted: the
+        ``initial_strategy`` when it needs no model, random sampling otherwise."""
+        initial = self.initial_strategy
+        if initial == "kmeans":
+            return KMeansSampling()
+        if isinstance(initial, str) or get_strategy_tags(initial).requires_model:
+            return RandomSampling()
+        return initial
+
+    def _cold_start_note(self):
+        name = type(self._label_free_strategy()).__name__
+        return f" and queries use the label-free initial strategy ({name})"
+
+    def current_strategy(self):
+        """The strategy that chooses the next batch, for the fitted learner's
+        state: the ``query_strategy`` (uncertainty sampling when None), or the
+        label-free one while every label seen is one class."""
+        if isinstance(self.estimator_, OneClassPlaceholder):
+            return self._label_free_strategy()
+        return self._strategy()
+
+    def _select(self, X_pool, n_samples, X_labeled, y_labeled, random_state):
+        """The current strategy's batch; its parameters were checked at the
+        door, so it trusts its caller."""
+        with config_context(skip_parameter_validation=True):
+            return self.current_strategy().select(
+                self.estimator_,
+                X_pool,
+                n_samples,
+                X_labeled=X_labeled,
+                y_labeled=y_labeled,
+                random_state=random_state,
+            )
+
+    def _oracle_answers(self, y):
+        """The labels a :class:`~skactive.oracle.SimulatedOracle` gives; ``y``
+        itself otherwise."""
+        if not isinstance(y, SimulatedOracle):
+            return y
+        if self.budget is None:
+            raise ValueError(
+                "A SimulatedOracle answers the queries of a simulation: set "
+                "budget= on the learner, or pass the labels themselves as y."
+            )
+        seed = None
+        if self.random_state is not None:
+            # A seed of its own, drawn without moving the learner's stream.
+            rng = check_random_state(self.random_state)
+            state = rng.get_state()
+            seed = draw_seed(rng) ^ 0x5EED
+            rng.set_state(state)
+        return y.labels(random_state=seed)
+
+    def _end_round(self, indices, n_labels, query_time, fit_time):
+        """Record the round that just refitted, and report it to the callbacks."""
+        record = {
+            "round": len(self.history_),
+            "n_labels": int(n_labels),
+            "indices": indices,
+            "query_time": query_time,
+            "fit_time": fit_time,
+        }
+        self.history_.append(record)
+        self.n_rounds_ = len(self.history_) - 1
+        self._widen_classes()
+        self.cold_start_ = isinstance(self.estimator_, OneClassPlaceholder)
+        for callback in self.callbacks_:
+            callback.on_round(self, record)
+
+    def _check_stopping(self, X_pool):
+        """Check the criteria on a validated pool; record and return the answer.
+
+        Not while the model is a one-class placeholder: its certainty means
+        nothing, so no criterion judges it."""
+        reason = None
+        if not self.cold_start_:
+            reason = check_stopping(self.stopping_, self, X_pool)
+        self.stop_reason_ = reason
+        self._stop_checked_round = len(self.history_)
+        return self.stop_reason_ is not None
+
+    def _split_fit_params(self, fit_params, n_samples):
+        """``(per-sample parameters, the others)``, by the declared names."""
+        declared = set(self.sample_params)
+        aligned = {
+            name: value
+            for name, value in fit_params.items()
+            if name in declared or name.rpartition("__")[2] in declared
+        }
+        for name, value in aligned.items():
+            if not hasattr(value, "__len__") or n_rows(value) != n_samples:
+                raise ValueError(
+                    f"{name} is declared per-sample (sample_params), so it needs "
+                    f"one entry per sample: {n_samples}, got "
+                    f"{n_rows(value) if hasattr(value, '__len__') else value!r}."
+                )
+        other = {k: v for k, v in fit_params.items() if k not in aligned}
+        return aligned, other
 
     # -- the loop -----------------------------------------------------------------
 
@@ -106,7 +285,7 @@ class ActiveLoop(BaseActiveLearner):
         """
         y = self._oracle_answers(y)
         X, y = self._validate_X_y(X, y, reset=True)
-        self._strategy()  # checked before anything is drawn or fitted
+        self._checked_strategy()  # before anything is drawn or fitted
         simulate = self.budget is not None
         rng, labeled, budget = self._start(X, y)
         aligned, self._other_fit_params = self._split_fit_params(fit_params, n_rows(X))
@@ -150,13 +329,12 @@ class ActiveLoop(BaseActiveLearner):
                 bar.close()
                 return self
             start = time.perf_counter()
-            picked = self.current_strategy().select(
-                self.estimator_,
+            picked = self._select(
                 X_pool,
                 min(self.batch_size, budget - labeled.shape[0]),
-                X_labeled=X_labeled,
-                y_labeled=y[labeled],
-                random_state=rng,
+                X_labeled,
+                y[labeled],
+                rng,
             )
             query_time = time.perf_counter() - start
             new = pool[picked]
@@ -236,15 +414,15 @@ class ActiveLoop(BaseActiveLearner):
             self.batch_size if batch_size is None else batch_size, "batch_size"
         )
         X_pool = self._validate_pool(X_pool)
+        self._checked_strategy()
         # A stream of its own, seeded by the latest fit or teach: asking again
         # without teaching gives the same batch, and a failed query changes nothing.
-        return self.current_strategy().select(
-            self.estimator_,
+        return self._select(
             X_pool,
             batch_size,
-            X_labeled=self.X_labeled_,
-            y_labeled=self.y_labeled_,
-            random_state=np.random.RandomState(self._query_seed),
+            self.X_labeled_,
+            self.y_labeled_,
+            np.random.RandomState(self._query_seed),
         )
 
     @restore_on_error

@@ -22,7 +22,7 @@ accepts, its default model and strategy, and probabilities whose columns follow
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, is_regressor
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -52,10 +52,14 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         ``NeuralNetClassifier``: float64 input is cast to float32 for it, and
         its ``classes`` is set when this learner's label set is fixed. None means
         :class:`~skactive.nets.TorchMLPClassifier` with its defaults.
-    query_strategy : QueryStrategy or None, default=None
-        How the batch is chosen; see :mod:`skactive.strategies`. None means
+    query_strategy : QueryStrategy, callable or None, default=None
+        How the batch is chosen; see :mod:`skactive.strategies`
+        (:func:`~skactive.strategies.all_strategies` lists them). None means
         ``UncertaintySampling()`` (entropy). Leave the strategy's own
-        ``estimator`` unset: the learner passes its fitted model.
+        ``estimator`` unset: the learner passes its fitted model. A function
+        with modAL's signature, ``f(classifier, X_pool, n_instances=1)``, or of
+        class probabilities, is wrapped as a
+        :class:`~skactive.strategies.FunctionStrategy`.
     batch_size : int, default=10
         Samples per query (a ``query`` call can override it).
     budget : int or None, default=None
@@ -222,26 +226,11 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
     def _task(self):
         return "multilabel" if getattr(self, "multilabel_", False) else "classification"
 
-    @property
-    def _strategy_help(self):
-        if self._task == "multilabel":
-            return (
-                "Strategies for multilabel targets: MultilabelUncertainty, MMC, "
-                "LabelCardinalityInconsistency, RandomSampling, CoreSet, BADGE, "
-                "KMeansSampling, TypiClust."
-            )
-        return (
-            "Every strategy of skactive.strategies serves classifiers except the "
-            "regression ones (PredictiveStd, GreedySampling, "
-            "ExpectedModelChangeRegression), which serve ActiveRegressor, and the "
-            "multilabel ones (MultilabelUncertainty, MMC, "
-            "LabelCardinalityInconsistency)."
-        )
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = get_tags(self._base_estimator())
-        tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
+        if inner.classifier_tags is not None:  # a regressor is refused at fit
+            tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
         return tags
 
     # -- the task's hooks ---------------------------------------------------------
@@ -258,6 +247,14 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         return UncertaintySampling()
 
     def _check_targets(self, y, reset):
+        if reset and is_regressor(self._base_estimator()):
+            raise TypeError(
+                f"ActiveLearner is for classifiers, and estimator="
+                f"{type(self._base_estimator()).__name__}(...) is a regressor: use "
+                "skactive.ActiveRegressor, the same loop for continuous targets "
+                "(its strategies: GreedySampling, PredictiveStd, ...; a modAL "
+                "query function works there too)."
+            )
         multilabel = y.ndim == 2
         if reset:
             self.multilabel_ = multilabel

@@ -38,14 +38,14 @@ class ActiveRegressor(RegressorMixin, ActiveLoop):
         ``GaussianProcessRegressor`` for :class:`~skactive.strategies.PredictiveStd`,
         a :class:`~skactive.CommitteeRegressor`, or a skorch net. None means
         :class:`~skactive.nets.TorchMLPRegressor` with its defaults.
-    query_strategy : QueryStrategy or None, default=None
-        How the batch is chosen, among the strategies that serve regression:
-        :class:`~skactive.strategies.GreedySampling` (GSx, GSy, iGS),
-        :class:`~skactive.strategies.PredictiveStd`,
-        :class:`~skactive.strategies.ExpectedModelChangeRegression`,
-        ``RandomSampling``, ``CoreSet``, ``KMeansSampling``, ``TypiClust``, and
-        ``StochasticBatch`` or ``InformationDensity`` over ``PredictiveStd``.
-        None means ``GreedySampling(space="xy")`` (iGS).
+    query_strategy : QueryStrategy, callable or None, default=None
+        How the batch is chosen, among the strategies that serve regression
+        (``skactive.strategies.all_strategies("regression")`` lists them, such
+        as :class:`~skactive.strategies.GreedySampling` and
+        :class:`~skactive.strategies.PredictiveStd`). None means
+        ``GreedySampling(space="xy")`` (iGS). A function with modAL's signature,
+        ``f(regressor, X_pool)``, is wrapped as a
+        :class:`~skactive.strategies.FunctionStrategy`.
     batch_size : int, default=10
         Samples per query (a ``query`` call can override it).
     budget : int or None, default=None
@@ -117,11 +117,6 @@ class ActiveRegressor(RegressorMixin, ActiveLoop):
     """
 
     _task = "regression"
-    _strategy_help = (
-        "Strategies for regression: GreedySampling, PredictiveStd, "
-        "ExpectedModelChangeRegression, RandomSampling, CoreSet, KMeansSampling, "
-        "TypiClust; for classifiers use skactive.ActiveLearner."
-    )
     _one_class_fallback = False
 
     _parameter_constraints: ClassVar[dict] = {

@@ -26,27 +26,25 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    clone,
-)
-from sklearn.utils import check_random_state, get_tags
+from sklearn.base import ClassifierMixin, clone
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from skactive._learner_base import OneClassPlaceholder, restore_on_error
+from skactive._learner_base import (
+    BaseActiveLearner,
+    OneClassPlaceholder,
+    restore_on_error,
+)
 from skactive.strategies import EstimatedBudget, VariableUncertainty
 from skactive.utils._compat import HasMethods, Interval, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, slice_rows, take_rows
 from skactive.utils.seeding import draw_seed
-from skactive.utils.validation import as_text_rows, validate_rows
 
 __all__ = ["StreamLearner"]
 
 
-class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class StreamLearner(ClassifierMixin, BaseActiveLearner):
     """A classifier that learns from a stream, asking for few labels.
 
     Parameters
@@ -142,36 +140,28 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes = classes
         self.random_state = random_state
 
+    # Validation and the seeded clone are the learners' shared plumbing
+    # (BaseActiveLearner); a stream slices its rows, so sparse ones are CSR.
+    _accept_sparse = "csr"
+    _ensure_all_finite = True
+
     def _validate(self, X, y=None, *, reset):
         """Rows of any shape, or raw text (one string per sample, for a text
         pipeline: moderation queues, logs); ``y`` checked along when given."""
-        texts = as_text_rows(X)
-        if reset:
-            self._text_input = texts is not None
-            if texts is not None:  # text has no feature columns
-                for name in ("n_features_in_", "feature_names_in_", "input_shape_"):
-                    vars(self).pop(name, None)
-        elif (texts is not None) != getattr(self, "_text_input", False):
-            raise ValueError(
-                "StreamLearner was fitted on "
-                + ("raw text" if self._text_input else "feature arrays")
-                + ", and X is "
-                + ("raw text" if texts is not None else "not")
-                + ": stream samples of the same kind."
-            )
-        if texts is not None:
-            if y is None:
-                return texts
-            y = np.asarray(y)
-            check_consistent_length(texts, y)
-            return texts, y
         if y is None:
-            return validate_rows(self, X, reset=reset, accept_sparse="csr")
-        return validate_rows(self, X, y, reset=reset, accept_sparse="csr")
+            return self._validate_X(X, reset)
+        return self._validate_X_y(X, y, reset)
 
-    def _base_estimator(self):
-        if self.estimator is not None:
-            return self.estimator
+    def _check_targets(self, y, reset):
+        if y.ndim != 1:
+            raise ValueError(
+                f"y should be a 1d array of class labels, got shape {y.shape}: "
+                "StreamLearner learns one label per sample."
+            )
+        check_classification_targets(y)
+        return y
+
+    def _default_estimator(self):
         from sklearn.naive_bayes import GaussianNB
 
         return GaussianNB()
@@ -193,10 +183,7 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
 
     def _new_model(self):
-        model = clone(self._base_estimator())
-        if self.random_state is not None and "random_state" in model.get_params():
-            model.set_params(random_state=self._estimator_seed)
-        return model
+        return self._seeded_clone(self._estimator_seed)
 
     def _learn(self, X_new, y_new):
         """Keep the new labels and update the model with them."""
@@ -267,7 +254,6 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "a simulated stream reveals its labels from y."
             )
         X, y = self._validate(X, y, reset=True)
-        check_classification_targets(y)
         self._start(y if self.classes is None else self.classes)
         n = n_rows(X)
         correct = np.zeros(n)
@@ -338,7 +324,6 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if y_new is None:
             raise ValueError("teach requires y_new, the labels of X_new.")
         X_new, y_new = self._validate(X_new, y_new, reset=False)
-        check_classification_targets(y_new)
         if self.classes_ is not None and not np.isin(y_new, self.classes_).all():
             raise ValueError(
                 f"y_new holds labels outside classes={self.classes_.tolist()}; "
@@ -348,11 +333,6 @@ class StreamLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if self.classes_ is None:
             self.classes_ = unique_labels(self.y_labeled_)
         return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = get_tags(self._base_estimator()).input_tags.sparse
-        return tags
 
     def _fitted_model(self):
         check_is_fitted(self, "budget_manager_")

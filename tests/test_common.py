@@ -33,14 +33,10 @@ from skactive.nets import (
 )
 from skactive.stopping import MaxLabels, StabilizingPredictions
 from skactive.strategies import (
-    BADGE,
     BALD,
     BatchBALD,
-    ClusterMargin,
-    CoreSet,
     DiverseUncertainty,
     ExpectedErrorReduction,
-    ExpectedModelChange,
     ExpectedModelChangeRegression,
     GreedySampling,
     InformationDensity,
@@ -52,6 +48,7 @@ from skactive.strategies import (
     StreamRandom,
     TypiClust,
     VariationRatios,
+    all_strategies,
     get_strategy_tags,
 )
 
@@ -159,33 +156,20 @@ def test_sklearn_compatible_estimator(estimator, check):
         assert not hasattr(estimator, "decision_function")
 
 
-STRATEGIES = [
-    RandomSampling(),
-    UncertaintySampling(),
+# Every classification strategy of the registry at its defaults (a new one is
+# tested here without being listed), then parameter settings worth their own run.
+STRATEGIES = [cls() for _, cls in all_strategies("classification")] + [
     UncertaintySampling(acquisition_fn="margin"),
     UncertaintySampling(acquisition_fn="least_confidence"),
-    KMeansSampling(),
-    BALD(),
-    BatchBALD(),
     BatchBALD(max_joint_configs=5),
-    QueryByCommittee(),
     QueryByCommittee(disagreement="kl_divergence"),
     QueryByCommittee(disagreement="consensus_entropy"),
-    VariationRatios(),
-    MeanStd(),
     StochasticBatch(BALD()),
     StochasticBatch(UncertaintySampling(acquisition_fn="margin"), mode="softrank"),
     StochasticBatch(UncertaintySampling(), mode="softmax", beta=3.0),
-    CoreSet(),
-    BADGE(),
-    DiverseUncertainty(),
     DiverseUncertainty(diversity_weight=1.0, measure="margin"),
-    TypiClust(),
-    ClusterMargin(),
-    ExpectedModelChange(),
     ExpectedErrorReduction(n_candidates=30, n_eval=50),
     ExpectedErrorReduction(loss="zero_one", retrain="refit", n_candidates=20),
-    InformationDensity(),
     InformationDensity(
         UncertaintySampling(acquisition_fn="margin"), beta=2.0, metric="euclidean"
     ),

@@ -230,7 +230,9 @@ def test_single_label_and_multilabel_strategies_do_not_mix(data, strategy):
     X, Y = data
     model = OneVsRestClassifier(LogisticRegression(max_iter=500))
     if strategy is not None:
-        with pytest.raises(ValueError, match="Strategies for multilabel targets"):
+        with pytest.raises(
+            ValueError, match="Strategies serving multilabel: BADGE, CoreSet"
+        ):
             ActiveLearner(model, strategy, budget=20).fit(X, Y)
     with pytest.raises(ValueError, match="multilabel ones"):
         ActiveLearner(LogisticRegression(), MMC(), budget=20).fit(X, Y[:, 0])

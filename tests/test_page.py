@@ -2,8 +2,9 @@
 
 The server is ``python -m skactive label --demo`` in a subprocess, so that it can
 be killed with SIGKILL and started again on the same database. The browser and
-its driver come from ``apt-get install chromium chromium-driver`` (``.ci/run``);
-without them these tests fail, they never skip.
+its driver are Debian's, provided by the ``chromium`` fixture (``conftest.py``
+installs them as root where they are missing); without them these tests fail,
+they never skip.
 """
 
 import os
@@ -24,7 +25,6 @@ from sklearn.linear_model import LogisticRegression
 
 from skactive import ActiveLearner, LabelingSession
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 TRUTH = load_digits().target
 
 
@@ -63,19 +63,16 @@ class DemoServer:
 
 
 @pytest.fixture
-def browsers():
-    assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), (
-        "the browser tests need Debian's chromium and chromium-driver "
-        "(apt-get install chromium chromium-driver, as .ci/run does)"
-    )
+def browsers(chromium):
+    browser, driver_path = chromium
     opened = []
 
     def open_browser():
         options = webdriver.ChromeOptions()
         for argument in ("--headless=new", "--no-sandbox", "--window-size=1200,800"):
             options.add_argument(argument)
-        options.binary_location = CHROMIUM
-        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        options.binary_location = browser
+        driver = webdriver.Chrome(options=options, service=Service(driver_path))
         opened.append(driver)
         return driver
 

@@ -1,11 +1,11 @@
 """LabelingSession on a real database: SQLite and PostgreSQL, the same tests.
 
-PostgreSQL is reached at $SKACTIVE_TEST_POSTGRES_URL (``.ci/run`` starts a local
-server and sets it); without it, the local socket of a default Debian install.
-The tests fail, never skip, when it cannot be reached.
+PostgreSQL comes from the ``postgres_url`` fixture (``conftest.py``):
+$SKACTIVE_TEST_POSTGRES_URL where it is set (``.ci/run`` points it at Debian's
+server), otherwise a private server the test session starts itself. The tests
+fail, never skip, when it cannot be reached.
 """
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,24 +22,18 @@ from skactive import ActiveLearner
 from skactive.session import LabelingSession
 from skactive.session._store import EVENTS, LEASES
 
-POSTGRES_URL = os.environ.get(
-    "SKACTIVE_TEST_POSTGRES_URL",
-    "postgresql+psycopg:///skactive_test?host=/var/run/postgresql",
-)
 
-
-def _reset_postgres():
-    engine = sa.create_engine(POSTGRES_URL)
+def _reset_postgres(postgres_url):
+    engine = sa.create_engine(postgres_url)
     try:
         with engine.begin() as connection:
             for table in ("events", "leases", "items", "meta"):
                 connection.exec_driver_sql(f"DROP TABLE IF EXISTS skactive_{table}")
     except sa.exc.OperationalError as error:
         pytest.fail(
-            f"PostgreSQL is not reachable at {POSTGRES_URL} ({error.orig}). Start it "
-            "(as root: pg_ctlcluster 15 main start; su postgres -c 'createuser -s "
-            "root'; su postgres -c 'createdb skactive_test') or set "
-            "SKACTIVE_TEST_POSTGRES_URL."
+            f"PostgreSQL is not reachable at {postgres_url} ({error.orig}). Unset "
+            "SKACTIVE_TEST_POSTGRES_URL to let the tests start their own server, "
+            "or point it at a running one."
         )
     finally:
         engine.dispose()
@@ -49,8 +43,9 @@ def _reset_postgres():
 def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'session.db'}"
-    _reset_postgres()
-    return POSTGRES_URL
+    postgres_url = request.getfixturevalue("postgres_url")
+    _reset_postgres(postgres_url)
+    return postgres_url
 
 
 @pytest.fixture

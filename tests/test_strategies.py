@@ -11,13 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, load_iris, make_blobs
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from skorch import NeuralNetClassifier
 
 import skactive.utils.inputs as rows_module
 from skactive import (
+    ActiveLearner,
     RandomSampling,
     UncertaintySampling,
     entropy_acquisition,
@@ -331,22 +332,41 @@ def test_scores_of_the_wrong_shape_are_an_error(fitted):
         UncertaintySampling(model, acquisition_fn=lambda p: p).query(X, 3)
 
 
-def test_a_strategy_must_define_how_it_scores_or_selects():
+def test_an_incomplete_strategy_fails_when_it_is_made():
     class Empty(PerSampleStrategy):
-        _parameter_constraints: dict = {}  # noqa: RUF012
+        pass
 
     class EmptyBatch(BatchStrategy):
-        _parameter_constraints: dict = {}  # noqa: RUF012
+        pass
 
     class Bare(QueryStrategy):
-        _parameter_constraints: dict = {}  # noqa: RUF012
+        pass
 
-    with pytest.raises(NotImplementedError, match="Empty must implement _score"):
-        Empty().select(None, np.zeros((4, 2)), 2)
-    with pytest.raises(NotImplementedError, match="must implement _select_batch"):
-        EmptyBatch().select(None, np.zeros((4, 2)), 2)
-    with pytest.raises(NotImplementedError, match="subclass PerSampleStrategy"):
-        Bare().select(None, np.zeros((4, 2)), 2)
+    with pytest.raises(TypeError, match=r"abstract method '?_score"):
+        Empty()
+    with pytest.raises(TypeError, match=r"abstract method '?_select_batch"):
+        EmptyBatch()
+    with pytest.raises(TypeError, match=r"abstract method '?_choose"):
+        Bare()
+
+
+def test_a_strategy_without_parameters_needs_no_constraints():
+    class FirstRows(BatchStrategy):
+        def __skactive_tags__(self):
+            tags = super().__skactive_tags__()
+            tags.requires_model = False
+            return tags
+
+        def _select_batch(self, model, X, n_samples, context):
+            return np.arange(n_samples)
+
+    np.testing.assert_array_equal(FirstRows().query(np.zeros((5, 2)), 3), [0, 1, 2])
+    learner = ActiveLearner(
+        LogisticRegression(), query_strategy=FirstRows(), batch_size=2
+    )
+    X, y = load_iris(return_X_y=True)
+    learner.fit(X[::10], y[::10])
+    np.testing.assert_array_equal(learner.query(X[1:9]), [0, 1])
 
 
 # -- the two bases, the context and the tags -------------------------------------
@@ -512,3 +532,127 @@ def test_streamed_top_k_equals_top_k_on_the_whole_array(scores, k, chunk, seed):
     np.testing.assert_array_equal(
         scores[streamed], np.sort(scores)[::-1][: streamed.shape[0]]
     )
+
+
+# -- validated once, at the door ---------------------------------------------------
+
+
+def _counting_validation(monkeypatch, cls):
+    calls = []
+    original = cls._validate_params
+
+    def counted(self):
+        calls.append(type(self).__name__)
+        return original(self)
+
+    monkeypatch.setattr(cls, "_validate_params", counted)
+    return calls
+
+
+def test_parameters_are_validated_once_per_public_call(monkeypatch):
+    from sklearn import config_context
+
+    X, y = load_iris(return_X_y=True)
+    calls = _counting_validation(monkeypatch, UncertaintySampling)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500),
+        UncertaintySampling(),
+        budget=30,
+        n_initial=5,
+        batch_size=5,
+        random_state=0,
+    )
+    learner.fit(X, y)  # a simulation of 5 queries
+    assert learner.n_rounds_ == 5 and len(calls) == 1
+    learner.query(X[:50])
+    assert len(calls) == 2
+    model = learner.estimator_
+    UncertaintySampling(model).query(X[:50], 3)
+    UncertaintySampling().select(model, X[:50], 3)
+    UncertaintySampling().score_samples(model, X[:50])
+    assert len(calls) == 5
+    # A strategy nested in another is checked with it, once.
+    from skactive.strategies import StochasticBatch
+
+    StochasticBatch(UncertaintySampling()).select(model, X[:50], 3, random_state=0)
+    assert len(calls) == 6
+
+    with config_context(skip_parameter_validation=True):
+        learner.fit(X, y)
+        learner.query(X[:50])
+        UncertaintySampling(model).query(X[:50], 3)
+        UncertaintySampling().select(model, X[:50], 3)
+    assert len(calls) == 6
+
+
+def test_skip_parameter_validation_skips_a_strategys_checks():
+    from sklearn import config_context
+
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    bogus = UncertaintySampling(acquisition_fn="bogus")
+    with pytest.raises(ValueError, match="acquisition_fn"):
+        bogus.select(model, X, 3)
+    with config_context(skip_parameter_validation=True):
+        # Unchecked, the bad name reaches the code that reads it, past the door.
+        with pytest.raises(Exception) as raised:
+            bogus.select(model, X, 3)
+    assert "must be a str among" not in str(raised.value)
+
+
+# -- the registry ---------------------------------------------------------------
+
+
+def test_the_registry_lists_every_exported_strategy_by_its_tags():
+    import inspect
+
+    import skactive.strategies as strategies
+    from skactive.strategies import all_strategies, get_strategy_tags
+
+    exported = {
+        name
+        for name in strategies.__all__
+        if inspect.isclass(getattr(strategies, name))
+        and issubclass(getattr(strategies, name), QueryStrategy)
+        and not inspect.isabstract(getattr(strategies, name))
+        and getattr(strategies, name).__name__ == name  # not an alias
+    }
+    listed = dict(all_strategies())
+    assert set(listed) == exported
+    assert list(listed) == sorted(listed)
+    for task in ("classification", "regression", "multilabel"):
+        names = {name for name, _ in all_strategies(task)}
+        assert names == {
+            name
+            for name, cls in listed.items()
+            if getattr(get_strategy_tags(cls()), task)
+        }
+    assert {"PredictiveStd", "GreedySampling"} <= {
+        n for n, _ in all_strategies("regression")
+    }
+    assert "PredictiveStd" not in dict(all_strategies("classification"))
+    dask = {name for name, _ in all_strategies(reads_dask_pools=True)}
+    assert {"UncertaintySampling", "CoreSet", "BADGE"} <= dask
+    assert "TypiClust" not in dask
+    label_free = {name for name, _ in all_strategies(requires_model=False)}
+    assert {"RandomSampling", "KMeansSampling", "TypiClust"} <= label_free
+    with pytest.raises(ValueError, match="task must be one of"):
+        all_strategies("ranking")
+    with pytest.raises(TypeError, match="unknown tag filters"):
+        all_strategies(reads_zarr=True)
+
+
+def test_a_new_strategy_class_appears_in_the_messages_without_being_listed():
+    from skactive.strategies import all_strategies
+
+    names = {name for name, _ in all_strategies()}
+    assert "FirstColumn" not in names  # a test's own class is not skactive's
+    X, y = load_iris(return_X_y=True)
+    learner = ActiveLearner(LogisticRegression(max_iter=500)).fit(X[::3], y[::3])
+    from skactive.strategies import MMC
+
+    learner.set_params(query_strategy=MMC())
+    with pytest.raises(ValueError) as raised:
+        learner.query(X)
+    for name, _ in all_strategies("classification"):
+        assert name in str(raised.value)

@@ -14,6 +14,7 @@ from skactive.strategies._base import (
     QueryContext,
     QueryStrategy,
     StrategyTags,
+    all_strategies,
     get_strategy_tags,
     validate_strategy,
 )
@@ -35,6 +36,7 @@ from skactive.strategies.diversity import (
     diverse_batch_query,
 )
 from skactive.strategies.expected import ExpectedErrorReduction, ExpectedModelChange
+from skactive.strategies.function import FunctionStrategy
 from skactive.strategies.multilabel import (
     MMC,
     LabelCardinalityInconsistency,
@@ -73,6 +75,7 @@ __all__ = [
     "ExpectedModelChange",
     "ExpectedModelChangeRegression",
     "FixedUncertainty",
+    "FunctionStrategy",
     "GreedySampling",
     "InformationDensity",
     "KMeansSampling",
@@ -94,6 +97,7 @@ __all__ = [
     "UncertaintySampling",
     "VariableUncertainty",
     "VariationRatios",
+    "all_strategies",
     "diverse_batch_query",
     "get_strategy_tags",
     "top_k",

@@ -20,9 +20,14 @@ labeled set, and whether it gives per-sample scores. Other code reads the tags
 and never a strategy's private attributes.
 """
 
+import functools
+import inspect
+from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
@@ -42,9 +47,12 @@ __all__ = [
     "QueryContext",
     "QueryStrategy",
     "StrategyTags",
+    "all_strategies",
     "check_per_sample_strategy",
     "get_strategy_tags",
+    "strategy_names",
     "validate_strategy",
+    "validated_at_the_door",
 ]
 
 
@@ -157,6 +165,29 @@ def validate_strategy(strategy):
         validate_strategy(base)
 
 
+def validated_at_the_door(method):
+    """Make a public strategy method validate the parameters, once.
+
+    The ``_fit_context`` of strategies: the parameters (and a ``base_strategy``'s)
+    are checked unless ``sklearn.config_context(skip_parameter_validation=True)``
+    is set, and every call nested inside (a base strategy's scores, ``select``
+    under ``query``) trusts its caller, as scikit-learn's
+    ``prefer_skip_nested_validation=True`` does. A learner validates its
+    strategy at its own door (``fit``, ``query``) and calls ``select`` under
+    that setting.
+    """
+
+    @functools.wraps(method)
+    def validated(self, *args, **kwargs):
+        if get_config()["skip_parameter_validation"]:
+            return method(self, *args, **kwargs)
+        validate_strategy(self)
+        with config_context(skip_parameter_validation=True):
+            return method(self, *args, **kwargs)
+
+    return validated
+
+
 def _check_labeled(strategy, X_labeled, y_labeled):
     """``y_labeled`` as an array, checked against ``X_labeled``."""
     name = type(strategy).__name__
@@ -176,15 +207,20 @@ def _check_labeled(strategy, X_labeled, y_labeled):
     return y_labeled
 
 
-class QueryStrategy(BaseEstimator):
+class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
     """Common base of query strategies: ``query``, ``select`` and the tags.
 
     A strategy is a scikit-learn estimator holding only parameters, so it can be
     cloned, pickled and searched over with ``GridSearchCV`` as the
     ``query_strategy`` of an :class:`~skactive.ActiveLearner`. Write a strategy
     by subclassing :class:`PerSampleStrategy` or :class:`BatchStrategy`; this
-    class is for ``isinstance`` checks.
+    class is for ``isinstance`` checks. The hook a subclass writes is abstract,
+    so a class without it fails when it is made, not at its first query; a
+    strategy without parameters needs no ``_parameter_constraints``.
     """
+
+    #: scikit-learn's parameter validation reads it; each strategy adds its own.
+    _parameter_constraints: ClassVar[dict] = {}
 
     def __skactive_tags__(self):
         """This strategy's :class:`StrategyTags`; subclasses extend them."""
@@ -197,6 +233,7 @@ class QueryStrategy(BaseEstimator):
             model = getattr(self.base_strategy, "estimator", None)
         return model
 
+    @validated_at_the_door
     def query(
         self,
         X_pool,
@@ -248,6 +285,7 @@ class QueryStrategy(BaseEstimator):
             random_state=random_state,
         )
 
+    @validated_at_the_door
     def select(
         self,
         model,
@@ -281,7 +319,6 @@ class QueryStrategy(BaseEstimator):
         indices : ndarray of shape (min(n_samples, len(X)),), int64
             Unique positions in ``X``, most informative first.
         """
-        self._validate_params()
         n_samples = check_positive_int(n_samples, "n_samples")
         rng = check_random_state(random_state)
         if is_dask_collection(X):  # its blocks, where they live
@@ -296,11 +333,10 @@ class QueryStrategy(BaseEstimator):
         context = QueryContext(X_labeled, y_labeled, rng)
         return self._choose(model, X, n_samples, context)
 
+    @abstractmethod
     def _choose(self, model, X, n_samples, context):
-        raise NotImplementedError(
-            f"{type(self).__name__} must subclass PerSampleStrategy (and write "
-            "_score) or BatchStrategy (and write _select_batch)."
-        )
+        """The batch: written by the two bases, :class:`PerSampleStrategy` (a
+        subclass writes ``_score``) and :class:`BatchStrategy` (``_select_batch``)."""
 
     def score_samples(self, model, X, *, random_state=None):
         """Per-sample scores; only strategies tagged ``per_sample_scores`` have them.
@@ -345,7 +381,6 @@ class PerSampleStrategy(QueryStrategy):
     >>> from skactive.models import predict_proba
     >>> from skactive.strategies import PerSampleStrategy
     >>> class LogOddsMargin(PerSampleStrategy):
-    ...     _parameter_constraints = {}
     ...     def _score(self, model, X, random_state):
     ...         top2 = np.sort(np.log(predict_proba(model, X)), axis=1)[:, -2:]
     ...         return top2[:, 0] - top2[:, 1]  # higher = closer = query first
@@ -367,8 +402,9 @@ class PerSampleStrategy(QueryStrategy):
         tags.reads_dask_pools = True  # dask scores the blocks
         return tags
 
+    @abstractmethod
     def _score(self, model, X, random_state):
-        raise NotImplementedError(f"{type(self).__name__} must implement _score.")
+        """One finite score per row of the chunk ``X``; higher is queried first."""
 
     def _scored_chunks(self, model, X, seed):
         """``(start, checked scores)`` for consecutive chunks of ``X``."""
@@ -386,6 +422,7 @@ class PerSampleStrategy(QueryStrategy):
                 )
             yield start, scores
 
+    @validated_at_the_door
     def score_samples(self, model, X, *, random_state=None):
         """Informativeness of each sample of ``X``; higher means query first.
 
@@ -403,7 +440,6 @@ class PerSampleStrategy(QueryStrategy):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        self._validate_params()
         seed = draw_seed(random_state)
         parts = [scores for _, scores in self._scored_chunks(model, X, seed)]
         return np.concatenate(parts) if parts else np.empty(0)
@@ -439,7 +475,6 @@ class BatchStrategy(QueryStrategy):
     >>> import numpy as np
     >>> from skactive.strategies import BatchStrategy
     >>> class FarFromLabeled(BatchStrategy):
-    ...     _parameter_constraints = {}
     ...     def __skactive_tags__(self):
     ...         tags = super().__skactive_tags__()
     ...         tags.requires_model = False
@@ -453,20 +488,16 @@ class BatchStrategy(QueryStrategy):
     array([4, 3])
     """
 
+    @abstractmethod
     def _select_batch(self, model, X, n_samples, context):
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement _select_batch."
-        )
+        """``min(n_samples, len(X))`` unique positions in ``X``, priority order."""
 
     def _choose(self, model, X, n_samples, context):
         if is_dask_collection(X) and not get_strategy_tags(self).reads_dask_pools:
             raise ValueError(
                 f"{type(self).__name__} cannot query a dask pool yet. Strategies "
-                "that can: those that score each sample (UncertaintySampling, "
-                "BALD, VariationRatios, MeanStd, QueryByCommittee, "
-                "ExpectedModelChange), RandomSampling, CoreSet, "
-                "DiverseUncertainty and BADGE; or "
-                "compute the pool (X.compute()) when it fits in memory."
+                f"that can: {strategy_names(reads_dask_pools=True)}; or compute "
+                "the pool (X.compute()) when it fits in memory."
             )
         indices = np.asarray(self._select_batch(model, X, n_samples, context))
         n_pool = n_rows(X)
@@ -482,3 +513,80 @@ class BatchStrategy(QueryStrategy):
                 f"expected {expected} unique integer positions in [0, {n_pool})."
             )
         return indices.astype(np.int64, copy=False)
+
+
+# -- the registry ---------------------------------------------------------------
+
+_TASKS = ("classification", "regression", "multilabel")
+_TAG_FILTERS = ("requires_model", "requires_labels", "per_sample_scores")
+_TAG_FILTERS += ("reads_dask_pools",)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def all_strategies(task=None, **tags):
+    """skactive's pool strategies, sorted by name, filtered by their tags.
+
+    scikit-learn's ``all_estimators`` for strategies: every public, concrete
+    :class:`QueryStrategy` of :mod:`skactive.strategies`, each read through the
+    tags of its default instance. Every list of strategies the library shows
+    (those serving a learner's task, those reading a dask pool) comes from
+    here, so a new strategy is its class and its export, nothing else.
+
+    Parameters
+    ----------
+    task : {"classification", "regression", "multilabel"} or None, default=None
+        Only the strategies serving this task (their tag of that name is True).
+    **tags : bool
+        Only those whose tag has this value: ``requires_model``,
+        ``requires_labels``, ``per_sample_scores`` or ``reads_dask_pools``.
+
+    Returns
+    -------
+    strategies : list of (name, class) tuples
+
+    Examples
+    --------
+    >>> from skactive.strategies import all_strategies
+    >>> [name for name, _ in all_strategies("regression", requires_model=True)]
+    ['ExpectedModelChangeRegression', 'GreedySampling', 'PredictiveStd']
+    """
+    if task is not None and task not in _TASKS:
+        raise ValueError(f"task must be one of {_TASKS} or None, got {task!r}.")
+    unknown = sorted(set(tags) - set(_TAG_FILTERS))
+    if unknown:
+        raise TypeError(
+            f"all_strategies got unknown tag filters {unknown}; it filters by "
+            f"{list(_TAG_FILTERS)}."
+        )
+    found = {
+        cls.__name__: cls
+        for cls in _subclasses(QueryStrategy)
+        if cls.__module__.startswith("skactive.strategies.")
+        and not cls.__name__.startswith("_")
+        and not inspect.isabstract(cls)
+    }
+    kept = []
+    for name, cls in sorted(found.items()):
+        declared = get_strategy_tags(cls())
+        if task is not None and not getattr(declared, task):
+            continue
+        if all(getattr(declared, tag) == value for tag, value in tags.items()):
+            kept.append((name, cls))
+    return kept
+
+
+def strategy_names(task=None, **tags):
+    """The names of :func:`all_strategies`, for a message: ``"A, B and C"``.
+
+    Examples
+    --------
+    >>> strategy_names("regression", requires_model=True)
+    'ExpectedModelChangeRegression, GreedySampling and PredictiveStd'
+    """
+    names = [name for name, _ in all_strategies(task, **tags)]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if names[1:] else names)

@@ -12,6 +12,7 @@ from skactive.strategies._base import (
     BatchStrategy,
     check_per_sample_strategy,
     get_strategy_tags,
+    validated_at_the_door,
 )
 from skactive.strategies._points import text_pool_features
 from skactive.strategies.uncertainty import UncertaintySampling
@@ -176,6 +177,7 @@ class InformationDensity(BatchStrategy):
         tags.multilabel = get_strategy_tags(base).multilabel
         return tags
 
+    @validated_at_the_door
     def score_samples(self, model, X, *, random_state=None):
         """The base strategy's scores times the density to the power ``beta``.
 
@@ -195,7 +197,6 @@ class InformationDensity(BatchStrategy):
         -------
         scores : ndarray of shape (n_samples,), non-negative
         """
-        self._validate_params()
         base = self.base_strategy or UncertaintySampling()
         check_per_sample_strategy(base, "InformationDensity")
         rng = check_random_state(random_state)

@@ -19,6 +19,7 @@ from skactive.strategies._base import (
     check_per_sample_strategy,
     get_strategy_tags,
 )
+from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils.ranking import top_k
 
@@ -42,10 +43,10 @@ class StochasticBatch(BatchStrategy):
 
     Parameters
     ----------
-    base_strategy : QueryStrategy
+    base_strategy : QueryStrategy or None, default=None
         A strategy that scores samples one by one (``score_samples``), such as
         ``BALD()`` or ``UncertaintySampling()``; its ``estimator`` serves
-        standalone ``query`` calls.
+        standalone ``query`` calls. None is ``UncertaintySampling()`` (entropy).
     mode : {"power", "softmax", "softrank"}, default="power"
         How scores become weights.
     beta : float, default=1.0
@@ -67,25 +68,30 @@ class StochasticBatch(BatchStrategy):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "base_strategy": [HasMethods(["score_samples", "select"])],
+        "base_strategy": [HasMethods(["score_samples", "select"]), None],
         "mode": [StrOptions({"power", "softmax", "softrank"})],
         "beta": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, base_strategy, mode="power", beta=1.0):
+    def __init__(self, base_strategy=None, mode="power", beta=1.0):
         self.base_strategy = base_strategy
         self.mode = mode
         self.beta = beta
 
     def __skactive_tags__(self):
         tags = super().__skactive_tags__()
-        base = get_strategy_tags(self.base_strategy)
+        base = get_strategy_tags(self._base())
         tags.requires_model = base.requires_model
         tags.reads_pool_rows = base.reads_pool_rows
         tags.classification = base.classification
         tags.regression = base.regression
         tags.multilabel = base.multilabel
         return tags
+
+    def _base(self):
+        return (
+            UncertaintySampling() if self.base_strategy is None else self.base_strategy
+        )
 
     def _log_weights(self, scores):
         if self.mode == "softmax":
@@ -95,7 +101,7 @@ class StochasticBatch(BatchStrategy):
         if (scores < 0).any():
             raise ValueError(
                 f"mode='power' needs non-negative scores, but "
-                f"{type(self.base_strategy).__name__} gave scores down to "
+                f"{type(self._base()).__name__} gave scores down to "
                 f"{scores.min():.3g}. Use mode='softmax' or mode='softrank'."
             )
         if self.beta == 0:
@@ -104,9 +110,10 @@ class StochasticBatch(BatchStrategy):
             return self.beta * np.log(scores)  # a score of 0 comes last
 
     def _select_batch(self, model, X, n_samples, context):
-        check_per_sample_strategy(self.base_strategy, "StochasticBatch")
+        base = self._base()
+        check_per_sample_strategy(base, "StochasticBatch")
         rng = context.random_state
-        scores = self.base_strategy.score_samples(model, X, random_state=rng)
+        scores = base.score_samples(model, X, random_state=rng)
         scores = np.asarray(scores, dtype=np.float64)
         keys = self._log_weights(scores) + rng.gumbel(size=scores.shape[0])
         return top_k(keys, n_samples, rng)

@@ -22,6 +22,7 @@ the whole mini-batch. The strategies hold parameters only; the
 spending) in its fitted clones.
 """
 
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -81,7 +82,7 @@ class EstimatedBudget(BaseEstimator):
         self.spent_ = spent * (self.window - 1) / self.window + float(asked)
 
 
-class StreamStrategy(BaseEstimator):
+class StreamStrategy(BaseEstimator, metaclass=ABCMeta):
     """Base of stream strategies: write ``_ask(confidence, budget, rng)``.
 
     ``_ask`` gets one sample's top class probability (None before any model is
@@ -92,8 +93,10 @@ class StreamStrategy(BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {}
 
+    @abstractmethod
     def _ask(self, confidence, budget, rng):
-        raise NotImplementedError(f"{type(self).__name__} must implement _ask.")
+        """Whether to ask for the label of a sample of top probability
+        ``confidence``."""
 
     def decide(self, model, X, budget_manager, random_state):
         """Which samples of an arriving mini-batch to ask labels for.

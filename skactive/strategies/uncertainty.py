@@ -39,7 +39,10 @@ def _checked_probabilities(model, proba):
             f"{type(model).__name__}.predict_proba gave row {bad[0]} summing to "
             f"{totals[bad[0]]:.3g}: not a distribution over classes (a multilabel "
             "model such as OneVsRestClassifier scores each label on its own). "
-            "Uncertainty sampling needs class probabilities whose rows sum to 1."
+            "Uncertainty sampling needs class probabilities whose rows sum to 1; "
+            "for a multilabel model use MultilabelUncertainty() (or MMC(), "
+            "LabelCardinalityInconsistency()), which read each label's "
+            "probability."
         )
     return proba
 
