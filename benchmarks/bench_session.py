@@ -12,8 +12,15 @@
 PostgreSQL at $SKACTIVE_TEST_POSTGRES_URL (default: the local socket, database
 skactive_test); it is emptied first.
 
-Run: python benchmarks/bench_session.py
-Writes benchmarks/results/bench_session.md.
+5. Four annotators at once with the default net (issue 30): four processes on
+   one SQLite session, the default learner (``TorchMLPClassifier``, uncertainty
+   sampling), ``refit_every=5``, 120 labels; ``next_batch`` and ``submit``
+   p50/p99 over every call of every annotator. ``--concurrency TAG`` runs only
+   this and adds a row ``TAG`` to ``bench_session_concurrency.md``: run it with
+   ``PYTHONPATH`` at an older checkout for the "before" row.
+
+Run: python benchmarks/bench_session.py [--concurrency TAG]
+Writes benchmarks/results/bench_session.md (bench_session_concurrency.md).
 """
 
 import os
@@ -139,6 +146,93 @@ def throughput(url, X):
     return sum(counts), elapsed
 
 
+_TIMED_ANNOTATOR = """
+import json, sys, time
+import torch
+torch.set_num_threads(1)
+from sklearn.datasets import load_digits
+from skactive import ActiveLearner, LabelingSession
+X, y = load_digits(return_X_y=True)
+learner = ActiveLearner(batch_size=4, random_state=0)  # the default net
+session = LabelingSession(learner, X, sys.argv[1], budget=120, refit_every=5)
+print("ready", flush=True)
+sys.stdin.readline()
+nexts, submits = [], []
+while True:
+    start = time.perf_counter()
+    batch = session.next_batch(sys.argv[2])
+    nexts.append(time.perf_counter() - start)
+    if not batch:
+        break
+    for item in batch:
+        start = time.perf_counter()
+        session.submit(item, int(y[int(item)]), sys.argv[2])
+        submits.append(time.perf_counter() - start)
+print(json.dumps({"next": nexts, "submit": submits}), flush=True)
+"""
+
+
+def concurrent_latency(url):
+    """``(next p50, p99, submit p50, p99, labels, seconds)`` of 4 annotators."""
+    import json
+
+    import skactive
+
+    LabelingSession(
+        ActiveLearner(batch_size=4, random_state=0), *_digits(), url
+    ).close()
+    script = Path(tempfile.mkdtemp()) / "timed_annotator.py"
+    script.write_text(textwrap.dedent(_TIMED_ANNOTATOR))
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(script), url, f"ann{k}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(4)
+    ]
+    for child in children:
+        assert child.stdout.readline().strip() == "ready"
+    start = time.perf_counter()
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    answers = [
+        json.loads(child.communicate()[0].splitlines()[-1]) for child in children
+    ]
+    elapsed = time.perf_counter() - start
+    nexts = [t for a in answers for t in a["next"]]
+    submits = [t for a in answers for t in a["submit"]]
+    print("skactive from", skactive.__file__, flush=True)
+    return (*_percentiles(nexts), *_percentiles(submits), len(submits), elapsed)
+
+
+def _digits():
+    X, _ = load_digits(return_X_y=True)
+    return (X,)
+
+
+def concurrency_row(tag):
+    url = f"sqlite:///{tempfile.mkdtemp()}/concurrent.db"
+    n50, n99, s50, s99, n, seconds = concurrent_latency(url)
+    path = RESULTS / "bench_session_concurrency.md"
+    if not path.exists():
+        path.write_text(
+            "# Four annotators at once, the default net (bench_session.py "
+            "--concurrency)\n\n"
+            f"Python {platform.python_version()}, SQLite, 2 cores; digits, "
+            "ActiveLearner() (TorchMLPClassifier, uncertainty sampling), "
+            "batch_size=4, refit_every=5, 120 labels by 4 processes.\n\n"
+            "| code | next_batch p50 / p99 (ms) | submit p50 / p99 (ms) | "
+            "labels | wall (s) |\n|---|---|---|---|---|\n"
+        )
+    row = f"| {tag} | {n50} / {n99} | {s50} / {s99} | {n} | {seconds:.1f} |\n"
+    with path.open("a") as table:
+        table.write(row)
+    print(row, flush=True)
+
+
 def reopen_time(url):
     X, y = make_classification(20_000, 20, n_informative=10, random_state=0)
     labels = {str(i): int(y[i]) for i in range(0, 20_000, 2)}
@@ -190,4 +284,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--concurrency":
+        concurrency_row(sys.argv[2])
+    else:
+        main()

@@ -476,6 +476,36 @@ class ActiveLoop(BaseActiveLearner):
         self._end_round(new, n_rows(X), 0.0, fit_time)
         return self
 
+    def query_scores(self, X_pool):
+        """The scores behind :meth:`query`: those the current strategy gives the
+        rows of ``X_pool`` in the random stream of the next query (the same MC
+        dropout masks), or None for a strategy that chooses whole batches.
+
+        Parameters
+        ----------
+        X_pool : {array-like, sparse matrix, DataFrame} of shape \
+                (n_samples, n_features)
+            Samples, such as those ``query`` returned.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or None
+            Higher was queried first.
+        """
+        check_is_fitted(self, "estimator_")
+        strategy = self.current_strategy()
+        if not get_strategy_tags(strategy).per_sample_scores:
+            return None
+        X_pool = self._validate_pool(X_pool)
+        if isinstance(X_pool, PoolRows):
+            X_pool = X_pool.materialize()
+        with config_context(skip_parameter_validation=True):
+            return strategy.score_samples(
+                self.estimator_,
+                X_pool,
+                random_state=np.random.RandomState(self._query_seed),
+            )
+
     def should_stop(self, X_pool=None):
         """Whether a stopping criterion says to stop after the latest round.
 

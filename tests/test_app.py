@@ -2,6 +2,8 @@
 uvicorn server on a free loopback port. The page and the browser test come with
 the rest of issue 17."""
 
+import json
+
 import httpx
 import numpy as np
 import pytest
@@ -53,6 +55,9 @@ def test_the_api_labels_undoes_and_reports(session):
     assert session.progress()["n_labeled"] == 2  # the same session, the same DB
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 def test_the_api_refuses_bad_requests_and_changes_nothing(session):
     client = TestClient(make_app(session, max_body=200))
     item = client.get("/api/next").json()["items"][0]
@@ -69,10 +74,18 @@ def test_the_api_refuses_bad_requests_and_changes_nothing(session):
             "Unknown item id",
         ),
         (client.post("/api/submit", json={"label": 1}), 422, "needs 'item_id'"),
-        (client.post("/api/submit", content=b"not json"), 400, "not JSON"),
-        (client.post("/api/submit", content=b"[1]"), 400, "JSON object"),
-        (client.post("/api/submit", content=b"x" * 500), 413, "over 200 bytes"),
-        (client.get("/api/next", params={"n": "-3"}), 422, "positive integer"),
+        (
+            client.post("/api/submit", content=b"not json", headers=JSON),
+            400,
+            "not JSON",
+        ),
+        (client.post("/api/submit", content=b"[1]", headers=JSON), 400, "JSON object"),
+        (
+            client.post("/api/submit", content=b"x" * 500, headers=JSON),
+            413,
+            "over 200 bytes",
+        ),
+        (client.get("/api/next", params={"n": "-3"}), 422, "integer from 1 to 1000"),
     ]
     for response, status, message in cases:
         assert response.status_code == status, response.text
@@ -181,3 +194,67 @@ def test_image_files_are_served_by_item_id_only(tmp_path):
         for bad in ("3", "..%2Fsecret.txt", str(secret), "%2E%2E"):
             answer = client.get(f"/api/media/{bad}")
             assert answer.status_code == 404 and "not for" not in answer.text
+
+
+def test_every_malformed_request_is_a_4xx(session):
+    client = TestClient(make_app(session), raise_server_exceptions=False)
+    nested = "[" * 100_000 + "]" * 100_000
+    client_big = TestClient(make_app(session, max_body=300_000))
+    answer = client_big.post(
+        "/api/submit", content=nested, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 400 and "nested too deeply" in answer.json()["error"]
+    for n in ("²", "٣", "0", "-1", "1e3", "100000"):  # unicode digits, out of range
+        answer = client.get("/api/next", params={"n": n})
+        assert answer.status_code == 422, n
+    odd = [
+        {"item_id": ["0"], "label": 1},
+        {"item_id": "0", "label": {"a": 1}},
+        {"item_id": "0", "label": 1, "annotator": 7},
+    ]
+    for body in odd:
+        assert 400 <= client.post("/api/submit", json=body).status_code < 500, body
+    assert session.progress()["n_labeled"] == 0
+
+
+def test_another_site_cannot_write_labels(session):
+    client = TestClient(make_app(session))
+    item = client.get("/api/next").json()["items"][0]
+    body = json.dumps({"item_id": item, "label": 1})
+    beacon = client.post(
+        "/api/submit",
+        content=body,
+        headers={"Content-Type": "text/plain", "Origin": "http://evil.example"},
+    )
+    assert beacon.status_code == 403
+    form = client.post(
+        "/api/submit", content=body, headers={"Content-Type": "text/plain"}
+    )
+    assert form.status_code == 415
+    for path in ("/api/skip", "/api/undo"):
+        cross = client.post(
+            path,
+            json={"item_id": item},
+            headers={"Origin": "http://evil.example"},
+        )
+        assert cross.status_code == 403
+    assert session.progress()["n_labeled"] == 0 and session.history() == []
+    # The page itself (same origin, JSON) still writes.
+    same = client.post(
+        "/api/submit",
+        json={"item_id": item, "label": 1},
+        headers={"Origin": "http://testserver"},
+    )
+    assert same.status_code == 200
+
+
+def test_the_loopback_server_refuses_another_host_name(session):
+    server = session.serve()
+    try:
+        url = f"{server.url}/api/progress"
+        assert httpx.get(url).status_code == 200
+        rebound = httpx.get(url, headers={"Host": f"evil.example:{server.port}"})
+        assert rebound.status_code == 403
+        assert httpx.get(url, headers={"Host": f"localhost:{server.port}"}).is_success
+    finally:
+        server.stop()

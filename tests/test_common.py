@@ -22,6 +22,7 @@ from skactive import (
     RandomSampling,
     StreamLearner,
     UncertaintySampling,
+    margin_acquisition,
 )
 from skactive._learner_base import ColdStartWarning
 from skactive.nets import (
@@ -38,6 +39,7 @@ from skactive.strategies import (
     DiverseUncertainty,
     ExpectedErrorReduction,
     ExpectedModelChangeRegression,
+    FunctionStrategy,
     GreedySampling,
     InformationDensity,
     KMeansSampling,
@@ -158,7 +160,20 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 # Every classification strategy of the registry at its defaults (a new one is
 # tested here without being listed), then parameter settings worth their own run.
-STRATEGIES = [cls() for _, cls in all_strategies("classification")] + [
+def least_confident_first(classifier, X, n_instances=1):
+    """A query function with modAL's signature."""
+    utility = 1 - classifier.predict_proba(X).max(axis=1)
+    return np.argsort(-utility, kind="stable")[:n_instances]
+
+
+# FunctionStrategy needs its function: it comes with one of each kind.
+STRATEGIES = [
+    cls()
+    for name, cls in all_strategies("classification")
+    if name != "FunctionStrategy"
+] + [
+    FunctionStrategy(least_confident_first),
+    FunctionStrategy(margin_acquisition),
     UncertaintySampling(acquisition_fn="margin"),
     UncertaintySampling(acquisition_fn="least_confidence"),
     BatchBALD(max_joint_configs=5),

@@ -89,7 +89,8 @@ def test_strategies_that_cannot_read_a_dask_pool_say_which_can():
     learner = ActiveLearner(LogisticRegression(), ClusterMargin(), batch_size=5)
     learner.fit(X[LABELED], y[LABELED])
     with pytest.raises(
-        ValueError, match=r"cannot query a dask pool.*UncertaintySampling.*BADGE"
+        ValueError,
+        match=r"cannot query a dask pool.*BADGE.*CoreSet.*UncertaintySampling",
     ):
         learner.query(da.from_array(X, chunks=500))
     with pytest.raises(ValueError, match="fitted on 8 features"):

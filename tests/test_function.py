@@ -113,6 +113,7 @@ def test_a_function_of_probabilities_scores_like_uncertainty_sampling():
 
 def test_bad_query_functions_are_refused_clearly():
     X, y = load_iris(return_X_y=True)
+
     def one_position(classifier, X):  # ignores the batch size, as modAL's may
         return np.argmax(classifier.predict_proba(X)[:, 0]), None
 

@@ -53,6 +53,14 @@ def iris():
     return load_iris(return_X_y=True)
 
 
+def _reset_database(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for table in ("events", "leases", "items", "meta"):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS skactive_{table}")
+    engine.dispose()
+
+
 def _learner(**params):
     return ActiveLearner(
         LogisticRegression(max_iter=500), batch_size=4, random_state=0, **params
@@ -542,3 +550,130 @@ def test_a_bad_batch_size_per_call_changes_nothing(url, iris):
             with pytest.raises(error, match="n must be a positive integer"):
                 session.review_batch("a", n=bad)
         assert session.progress()["n_leased"] == 0
+
+
+# -- what an attack on the session found -------------------------------------------
+
+
+def test_a_failing_refit_keeps_the_label_and_the_session_reopens(url, iris):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from skactive.session import RefitWarning
+
+    X, _ = iris
+    # Three folds cannot be cut from one label per class: every refit fails.
+    learner = ActiveLearner(
+        CalibratedClassifierCV(LogisticRegression(), cv=3), batch_size=4, random_state=0
+    )
+    with LabelingSession(learner, X, url) as session:
+        first, second = session.next_batch("ann")[:2]
+        session.submit(first, 0, "ann")  # one class: the label-free start serves
+        with pytest.warns(RefitWarning, match="labels are saved"):
+            assert session.submit(second, 1, "ann") is None  # returns, no raise
+        assert [e["item_id"] for e in _events(url)] == [first, second]
+        assert session.refit_error_ is not None
+        assert session.progress()["refit_error"] is not None
+        assert len(session.next_batch("ann")) == 4  # still serving
+    with pytest.warns(RefitWarning):
+        with LabelingSession(learner, X, url) as reopened:  # reopening works
+            assert reopened.progress()["n_labeled"] == 2
+            assert len(reopened.next_batch("other")) == 4
+
+
+def test_a_double_submit_then_undo_leaves_the_item_unlabeled(url, iris):
+    X, y = iris
+    with LabelingSession(_learner(), X, url) as session:
+        item = session.next_batch("ann")[0]
+        session.submit(item, int(y[int(item)]), "ann")
+        session.submit(item, int(y[int(item)]), "ann")  # a retried save
+        assert len(_events(url)) == 1
+        assert session.undo("ann") == item
+        assert session.progress()["n_labeled"] == 0
+        assert item not in set(session.labels().item_id)
+
+
+def test_labels_are_stored_as_the_class_they_name(url, iris):
+    X, _ = iris
+    with LabelingSession(_learner(classes=[0, 1, 2]), X, url) as session:
+        first, second = session.next_batch("ann")[:2]
+        with pytest.raises(ValueError, match="is a bool"):
+            session.submit(first, True, "ann")
+        with pytest.raises(ValueError, match="is a str"):
+            session.submit(first, "1", "ann")
+        session.submit(first, 1.0, "ann")
+        session.submit(second, np.int64(2), "ann")
+        labels = [e["label"] for e in _events(url)]
+        assert labels == ["1", "2"]  # JSON of the integer classes
+    _reset_database(url)  # without classes, the labels given so far set the kind
+    with LabelingSession(_learner(), X, url) as session:
+        first, second, third = session.next_batch("ann")[:3]
+        session.submit(first, 0, "ann")
+        session.submit(second, 2.0, "ann")
+        with pytest.raises(ValueError, match="is a bool"):
+            session.submit(third, False, "ann")
+        assert session.labels().label.tolist() == [0, 2]
+        assert type(session.labels().label.tolist()[1]) is int
+
+
+def test_reads_go_on_while_another_process_holds_the_write_lock(tmp_path, iris):
+    import sqlite3
+    import threading
+
+    from skactive.session import session_info
+
+    X, y = iris
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    with LabelingSession(_learner(), X, url) as session:
+        _label_batches(session, y, 1)
+        writer = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another process's write transaction
+        answers = {}
+        reader = threading.Thread(
+            target=lambda: answers.update(
+                progress=session.progress(), info=session_info(url)
+            ),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(timeout=10)  # the busy timeout is 60 s: a blocked read fails
+        held = reader.is_alive()
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.join()
+        assert not held, "a read waited for the writer"
+        assert answers["progress"]["n_labeled"] == 4
+        assert answers["info"]["n_labeled"] == 4
+
+
+def test_a_creation_killed_midway_leaves_nothing_half_made(tmp_path):
+    X = np.random.RandomState(0).normal(size=(200_000, 4))
+    np.save(tmp_path / "pool.npy", X)
+    database = tmp_path / "big.db"
+    url = f"sqlite:///{database}"
+    script = tmp_path / "create.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import numpy as np
+            from sklearn.linear_model import LogisticRegression
+            from skactive import ActiveLearner
+            from skactive.session import LabelingSession
+            X = np.load({str(tmp_path / "pool.npy")!r})
+            LabelingSession(ActiveLearner(LogisticRegression()), X, {url!r})
+            """
+        )
+    )
+    process = subprocess.Popen([sys.executable, str(script)])
+    wal = database.with_name(database.name + "-wal")
+    deadline = time.monotonic() + 120
+    # Killed while the items go in: the write-ahead log is growing.
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > 2_000_000:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the creation ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with LabelingSession(_learner(), X, url) as session:  # opens: created anew
+        assert session.progress()["n_items"] == 200_000
+        assert len(session.next_batch("ann")) == 4

@@ -226,3 +226,42 @@ def test_background_fits_run_one_at_a_time_and_end_on_the_latest_labels(tmp_path
         assert sorted(fitted.X_labeled_.tolist()) == sorted(
             X_DIGITS[[int(i) for i in items]].tolist()
         )
+
+
+def test_session_info_reads_an_older_database_without_migrating_it(tmp_path):
+    from skactive.session import session_info
+
+    with _session(tmp_path) as session:
+        _label(session, 3)
+        engine = session._store.engine
+    with engine.begin() as connection:  # what a version-1 release wrote
+        connection.exec_driver_sql("ALTER TABLE skactive_events DROP COLUMN predicted")
+        connection.exec_driver_sql(
+            "UPDATE skactive_meta SET value = '1' WHERE key = 'schema_version'"
+        )
+    info = session_info(f"sqlite:///{tmp_path / 's.db'}")
+    assert info["n_labeled"] == 3 and info["schema_version"] == 1
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("skactive_events")}
+    assert "predicted" not in columns  # a read changed nothing
+
+
+def test_why_this_item_stores_the_score_that_chose_it(tmp_path):
+    from skactive.nets import TorchMLPClassifier
+    from skactive.strategies import BALD
+
+    learner = ActiveLearner(
+        TorchMLPClassifier((32,), dropout=0.5, max_epochs=5, random_state=0),
+        query_strategy=BALD(n_samples=4),  # few masks: scores vary by stream
+        batch_size=8,
+        classes=list(range(10)),
+        random_state=0,
+    )
+    url = f"sqlite:///{tmp_path / 'why.db'}"
+    with LabelingSession(learner, X_DIGITS, url) as session:
+        _label(session, 12)
+        batch = session.next_batch("rita")
+        scores = [session._store.why(item)[1] for item in batch]
+        # The batch is the top of the scores that chose it, in their order.
+        assert scores == sorted(scores, reverse=True)
+        rows = X_DIGITS[[int(item) for item in batch]]
+        np.testing.assert_allclose(scores, session.learner_.query_scores(rows))

@@ -8,6 +8,13 @@ resumes where it stopped.
 from skactive.session._app import LabelingServer, make_app
 from skactive.session._info import session_info
 from skactive.session._reading import PageFrame
-from skactive.session._session import LabelingSession
+from skactive.session._session import LabelingSession, RefitWarning
 
-__all__ = ["LabelingServer", "LabelingSession", "PageFrame", "make_app", "session_info"]
+__all__ = [
+    "LabelingServer",
+    "LabelingSession",
+    "PageFrame",
+    "RefitWarning",
+    "make_app",
+    "session_info",
+]

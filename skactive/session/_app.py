@@ -3,7 +3,12 @@
 Safe by default: it binds 127.0.0.1; another interface needs a token that every
 request carries (``X-Skactive-Token`` header or ``token`` query parameter); only
 the session's own item ids are ever served; labels are checked by the session;
-request bodies are limited in size.
+request bodies are limited in size. Other web pages the annotator opens cannot
+write: a change (``POST``) must be ``application/json`` (a cross-site form or
+``text/plain`` beacon cannot send that without the browser's CORS check, which
+this server never grants), a request whose ``Origin`` is not the server itself
+is refused, and on loopback the ``Host`` must be a loopback name (no DNS
+rebinding). Every malformed request is a 4xx, never a 500.
 """
 
 import hmac
@@ -19,7 +24,7 @@ MAX_BODY_BYTES = 16_384
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def make_app(session, token=None, max_body=MAX_BODY_BYTES):
+def make_app(session, token=None, max_body=MAX_BODY_BYTES, allowed_hosts=None):
     """A Starlette app serving ``session``'s labeling page and JSON API.
 
     Routes: ``GET /`` (the page, its script and style inline: no other asset,
@@ -28,7 +33,8 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
     file), ``POST /api/submit`` ``{"item_id", "label", "annotator"}``,
     ``POST /api/skip`` ``{"item_id", "annotator"}``, ``POST /api/undo``
     ``{"annotator"}``, ``GET /api/progress``, ``GET /api/history?annotator=``
-    and ``GET /api/curve``.
+    and ``GET /api/curve``. ``allowed_hosts``: the only ``Host`` names
+    accepted (None accepts any).
     """
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -56,7 +62,11 @@ def make_app(session, token=None, max_body=MAX_BODY_BYTES):
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(_Guard, token=token, max_body=max_body)],
+        middleware=[
+            Middleware(
+                _Guard, token=token, max_body=max_body, allowed_hosts=allowed_hosts
+            )
+        ],
         exception_handlers={_Refused: refused},
     )
 
@@ -105,6 +115,8 @@ class _Api:
             payload = json.loads(data or b"{}")
         except ValueError as bad:
             raise _Refused(400, f"the body is not JSON ({bad})") from bad
+        except RecursionError as deep:
+            raise _Refused(400, "the body is JSON nested too deeply") from deep
         if not isinstance(payload, dict):
             raise _Refused(400, "the body must be a JSON object")
         for key in required:
@@ -156,8 +168,9 @@ class _Api:
     async def next_items(self, request):
         annotator = _annotator(request.query_params.get("annotator", "default"))
         n = request.query_params.get("n")
-        if n is not None and not n.isdigit():
-            raise _Refused(422, "n must be a positive integer")
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if n is not None and not (n.isascii() and n.isdigit() and 0 < int(n) <= 1000):
+            raise _Refused(422, "n must be an integer from 1 to 1000")
         count = None if n is None else int(n)
         items = await self._call(self.session.next_batch, annotator, count)
         return self._json({"items": [str(i) for i in items]})
@@ -216,11 +229,40 @@ class _Refused(Exception):
         self.status, self.message = status, message
 
 
-class _Guard:
-    """ASGI middleware: the token, and a declared body size, before any route."""
+def _host_name(host):
+    """The name in a ``Host`` header or an origin's authority, port stripped."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
-    def __init__(self, app, token, max_body):
+
+class _Guard:
+    """ASGI middleware, before any route: the host, the origin, the content type
+    of a change, the token and a declared body size."""
+
+    def __init__(self, app, token, max_body, allowed_hosts=None):
         self.app, self.token, self.max_body = app, token, max_body
+        self.allowed_hosts = allowed_hosts
+
+    def _refusal(self, request):
+        """``(status, message)`` of a request refused before its route, or None."""
+        host = request.headers.get("host", "")
+        if (
+            self.allowed_hosts is not None
+            and _host_name(host) not in self.allowed_hosts
+        ):
+            return 403, f"Host {host!r} is not this server's"
+        origin = request.headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1].lower() != host.lower():
+            return 403, f"requests from {origin!r} are refused (another site)"
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return 403, "cross-site requests are refused"
+        if request.method == "POST":
+            kind = request.headers.get("content-type", "").split(";")[0].strip()
+            if kind.lower() != "application/json":
+                return 415, "a change must be sent as application/json"
+        return None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -229,6 +271,10 @@ class _Guard:
         from starlette.responses import JSONResponse
 
         request = Request(scope)
+        refused = self._refusal(request)
+        if refused is not None:
+            response = JSONResponse({"error": refused[1]}, refused[0])
+            return await response(scope, receive, send)
         if self.token is not None:
             given = request.headers.get("x-skactive-token") or request.query_params.get(
                 "token", ""
@@ -272,8 +318,12 @@ class LabelingServer:
         self._socket.bind((host, port))
         self.host, self.port = host, self._socket.getsockname()[1]
         self.token = token
+        # On loopback, only loopback names: a DNS-rebinding page gets a 403.
+        hosts = _LOOPBACK | {"[::1]"} if host in _LOOPBACK else None
         config = uvicorn.Config(
-            make_app(session, token=token), log_level="warning", lifespan="off"
+            make_app(session, token=token, allowed_hosts=hosts),
+            log_level="warning",
+            lifespan="off",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

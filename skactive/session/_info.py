@@ -4,7 +4,7 @@ import os
 import time
 
 from skactive.session._state import LabelState
-from skactive.session._store import Store
+from skactive.session._store import EVENTS, Store
 
 __all__ = ["session_info"]
 
@@ -35,10 +35,10 @@ def session_info(url):
     try:
         if not store.exists():
             raise ValueError(f"No labeling session at {url}: the database is empty.")
-        store.migrate()  # an older database gets the newer columns
+        # A read: an older database is read as it is, never migrated here.
         meta, ids, _ = store.load()
-        events = store.events()
-        with store.engine.connect() as connection:
+        events = store.events(columns=store.stored_columns(EVENTS))
+        with store.reading() as connection:
             n_leased = len(store.active_leases(connection, time.time(), prune=False))
     finally:
         store.close()

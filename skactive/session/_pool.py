@@ -11,6 +11,7 @@ import numpy as np
 from skactive.utils.inputs import as_float_array, iter_row_chunks, n_rows, take_rows
 
 __all__ = [
+    "as_class",
     "describe_difference",
     "describe_row",
     "item_ids",
@@ -82,6 +83,38 @@ def plain_label(label):
             f"label must be a string, a number or a bool, got {type(label).__name__}."
         )
     return label
+
+
+def _kind(value):
+    """``"bool"``, ``"number"`` or ``"str"``: labels of one kind compare."""
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, (int, float)) else "str"
+
+
+def as_class(label, classes, open_set=False):
+    """``label`` as the class it names among ``classes`` (``1.0`` is the integer
+    class ``1``), or a ValueError; ``open_set``: ``classes`` are examples of
+    the labels' kind (the labels given so far), and a new class of that kind is
+    taken as it is."""
+    kinds = {_kind(c) for c in classes}
+    if _kind(label) not in kinds:
+        raise ValueError(
+            f"label {label!r} is a {_kind(label)}, but the session's labels are "
+            f"{' or '.join(sorted(kinds))}s ({list(classes)[:10]}): give the class "
+            "itself."
+        )
+    for known in classes:
+        if _kind(known) == _kind(label) and known == label:
+            return known
+    if open_set:
+        integers = all(isinstance(c, int) for c in classes)
+        if integers and isinstance(label, float) and label.is_integer():
+            return int(label)
+        return label
+    raise ValueError(
+        f"label {label!r} is not one of the session's classes {list(classes)}."
+    )
 
 
 def describe_row(X, position):

@@ -50,7 +50,7 @@ class SessionReading:
 
     def progress(self):
         """Counts: items, labeled, leased, skipped, per annotator; the budget."""
-        with self._store.engine.connect() as connection:
+        with self._store.reading() as connection:
             leases = self._store.active_leases(connection, time.time(), prune=False)
         return {
             "n_items": n_rows(self.X),
@@ -60,6 +60,11 @@ class SessionReading:
             "budget": self.budget,
             "annotators": self._state.per_annotator(),
             "last_activity": self._state.last_activity,
+            # The latest refit's failure (None once one succeeds): the page
+            # shows it; the labels are saved and the last good model serves.
+            "refit_error": None
+            if self.refit_error_ is None
+            else repr(self.refit_error_),
             **({} if self.overlap == 1 else self._state.agreement(self.overlap)),
         }
 
@@ -184,15 +189,11 @@ class PageFrame:
 
 
 def choice_reasons(learner, rows):
-    """``(strategy, score)`` of each chosen row: the strategy's repr, and its
-    score for per-sample strategies (None for those that choose batches)."""
-    from skactive.strategies import get_strategy_tags
-
-    strategy = learner.current_strategy()
-    name = repr(strategy)[:255]
-    if not get_strategy_tags(strategy).per_sample_scores:
+    """``(strategy, score)`` of each chosen row: the strategy's repr, and the
+    score that chose it (the query's own random stream; None for strategies
+    that choose whole batches)."""
+    name = repr(learner.current_strategy())[:255]
+    scores = learner.query_scores(rows)
+    if scores is None:
         return [(name, None)] * n_rows(rows)
-    scores = strategy.score_samples(
-        learner.estimator_, rows, random_state=learner.random_state
-    )
     return [(name, float(score)) for score in np.asarray(scores, dtype=float)]

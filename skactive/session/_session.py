@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from skactive._initial import initial_draw
 from skactive.session._pool import (
+    as_class,
     describe_difference,
     item_ids,
     plain_label,
@@ -23,9 +24,15 @@ from skactive.utils.inputs import PoolRows, n_rows, take_rows
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
-__all__ = ["LabelingSession"]
+__all__ = ["LabelingSession", "RefitWarning"]
+
+
+class RefitWarning(RuntimeWarning):
+    """A session's refit failed; its labels are saved, the last model serves."""
+
 
 DEFAULT_URL = "sqlite:///skactive_session.db"
+_NO_VOTE = object()
 
 
 class LabelingSession(SessionReading):
@@ -123,7 +130,7 @@ class LabelingSession(SessionReading):
             raise
         self._state = LabelState()
         self._closed = False
-        self._fitted_on, self.learner_ = None, None
+        self._fitted_on, self.learner_, self.refit_error_ = None, None, None
         for event in self._store.events():
             self._apply(event)
         self._refit()
@@ -214,19 +221,25 @@ class LabelingSession(SessionReading):
             try:
                 learner.fit(take_rows(self.X, positions), np.asarray(labels))
             except Exception as error:
-                if not self.background_refit:
-                    raise
-                self._refit_error = error
+                # The labels are committed already: the failure is reported,
+                # never raised out of submit, and the last good model (or the
+                # label-free start) keeps serving; reopening always works.
+                self.refit_error_ = error
+                if self.background_refit:
+                    self._refit_error = error
+                serving = "the previous model" if self.learner_ else "label-free"
                 warnings.warn(
-                    f"A background refit failed ({error!r}); batches come from "
-                    "the previous model.",
-                    RuntimeWarning,
+                    f"The refit on {positions.shape[0]} labels failed ({error!r}); "
+                    f"the labels are saved and batches are chosen {serving} "
+                    "until a refit succeeds.",
+                    RefitWarning,
                     stacklevel=2,
                 )
                 return
         with self._model_lock:
             if generation > self._fitted_generation:
                 self._fitted_generation, self.learner_ = generation, learner
+                self.refit_error_ = None
 
     def wait(self):
         """Wait for a background refit to finish (re-raising its error)."""
@@ -255,14 +268,20 @@ class LabelingSession(SessionReading):
         }
 
     def _check_label(self, label):
+        """The label as its class: ``1.0`` for integer classes is stored as
+        ``1``; a bool is never taken for a number, nor a number for a string."""
         label = plain_label(label)
         classes = getattr(self.learner, "classes", None)
-        if classes is not None and label not in set(np.asarray(classes).tolist()):
-            raise ValueError(
-                f"label {label!r} is not one of the session's classes "
-                f"{list(np.asarray(classes).tolist())}."
+        if classes is not None:
+            known = np.asarray(classes).tolist()
+        else:  # the kind of the labels given so far
+            first = (
+                next(iter(self._state.labels.values()), None)
+                if hasattr(self, "_state")
+                else None
             )
-        return label
+            known = None if first is None else [first[-1][1]]
+        return label if known is None else as_class(label, known, classes is None)
 
     def _check_item(self, item_id):
         item_id = str(item_id)
@@ -280,20 +299,27 @@ class LabelingSession(SessionReading):
 
         Items already leased to this annotator come first (a reload shows the
         same items); the rest are chosen by the learner among the items nobody
-        has labeled, leased or (this annotator) skipped.
+        has labeled, leased or (this annotator) skipped. The model's work (a
+        refit after others' labels, scoring the pool) happens before the write
+        transaction, so no other annotator waits on it; inside it, the choice is
+        checked again against the leases of the moment.
         """
         self._check_open()
         n = self.batch_size if n is None else check_positive_int(n, "n")
-        now = time.time()
-        with self._store.transaction() as connection:
+        with self._store.reading() as connection:
             if self._sync(connection):
                 self._refit()
+            leases = self._store.active_leases(connection, time.time(), prune=False)
+        mine = self._mine(annotator, leases, n)
+        candidates = ([], [])
+        if len(mine) < n:
+            candidates = self._choose(annotator, self._holders(leases), n - len(mine))
+        with self._store.transaction() as connection:
+            self._sync(connection)  # the state only: a refit waits for a read
+            now = time.time()
             leases = self._store.active_leases(connection, now)
-            leased = {}
-            for item, who in leases:
-                leased.setdefault(item, set()).add(who)
-            mine = [i for i, who in leases if who == annotator]
-            mine = [i for i in mine if annotator not in self._state.votes(i)][:n]
+            leased = self._holders(leases)
+            mine = self._mine(annotator, leases, n)
             chosen = self._in_progress(annotator, leased, n - len(mine))
             why = [(None, None)] * len(chosen)
             wanted = n - len(mine) - len(chosen)
@@ -301,11 +327,41 @@ class LabelingSession(SessionReading):
                 started = set(self._state.labels) | set(leased)
                 wanted = min(wanted, self.budget - len(started))
             if wanted > 0:
-                new, reasons = self._choose(annotator, leased, wanted)
+                new, reasons = self._still_free(annotator, leased, candidates, wanted)
+                if len(new) < wanted:  # taken meanwhile: choose again, rarely
+                    taken = {**leased, **{item: {annotator} for item in new}}
+                    more = self._choose(annotator, taken, wanted - len(new))
+                    new, reasons = new + more[0], reasons + more[1]
                 chosen, why = chosen + new, why + reasons
             expires = now + self.lease_seconds
             self._store.lease(connection, chosen, annotator, expires, why)
         return mine + chosen
+
+    @staticmethod
+    def _holders(leases):
+        """``{item: annotators holding it}`` of ``[(item, annotator)]``."""
+        leased = {}
+        for item, who in leases:
+            leased.setdefault(item, set()).add(who)
+        return leased
+
+    def _mine(self, annotator, leases, n):
+        """The items leased to ``annotator`` that they have not labeled yet."""
+        mine = [i for i, who in leases if who == annotator]
+        return [i for i in mine if annotator not in self._state.votes(i)][:n]
+
+    def _still_free(self, annotator, leased, candidates, n):
+        """The first ``n`` candidates nobody labeled, leased or (``annotator``)
+        skipped since they were chosen, with their reasons."""
+        skipped = self._state.skipped.get(annotator, set())
+        kept = [
+            (item, why)
+            for item, why in zip(*candidates, strict=True)
+            if item not in leased
+            and item not in self._state.labels
+            and item not in skipped
+        ][:n]
+        return [item for item, _ in kept], [why for _, why in kept]
 
     def _in_progress(self, annotator, leased, n):
         """Items that still need a label from another annotator (``overlap``),
@@ -351,7 +407,7 @@ class LabelingSession(SessionReading):
             why = [(f"{initial} (nothing labeled yet)", None)] * len(picked)
         else:
             picked = learner.query(pool, n)
-            why = choice_reasons(learner, take_rows(self.X, free[picked]))
+            why = choice_reasons(learner, PoolRows(self.X, free[picked]))
         chosen = free[np.asarray(picked, dtype=np.int64)]
         return [self.ids[p] for p in chosen], why
 
@@ -359,8 +415,13 @@ class LabelingSession(SessionReading):
         """Record ``label`` for ``item_id``; returns once it is committed."""
         self._check_open()
         item_id, label = self._check_item(item_id), self._check_label(label)
+        # The serving model's prediction, outside the write transaction: no
+        # other annotator waits on it.
+        round, predicted = self._prediction(item_id)
         with self._store.transaction() as connection:
             self._sync(connection)
+            if self._state.votes(item_id).get(annotator, _NO_VOTE) == label:
+                return  # a retried or double submit: the label is already saved
             holders = {
                 who
                 for item, who in self._store.active_leases(connection, time.time())
@@ -374,7 +435,6 @@ class LabelingSession(SessionReading):
                     f"Item {item_id!r} is leased to {sorted(others)[0]!r} until its "
                     "lease expires; label the items next_batch gave you."
                 )
-            round, predicted = self._prediction(item_id)
             event = self._store.append(
                 connection,
                 item_id,

@@ -4,7 +4,10 @@ An SQLite file by default (WAL journal, ``synchronous=FULL``, writers serialised
 with ``BEGIN IMMEDIATE``), PostgreSQL by URL (writers serialised on a lock row,
 ``SELECT ... FOR UPDATE``). Every change is one transaction, committed before the
 call returns. Events are append-only: a label, an undo or a skip adds a row and
-nothing is ever deleted but expired leases.
+nothing is ever deleted but expired leases. Reads (:meth:`Store.reading`) take
+no write lock: on SQLite's WAL they go on while another process writes. A new
+session's tables, items and first labels are created in one transaction, so a
+process killed while creating leaves no half-made database behind.
 """
 
 import json
@@ -87,7 +90,10 @@ def _sqlite_engine(url):
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time
+        if connection.get_execution_options().get("skactive_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time
+        else:
+            connection.exec_driver_sql("BEGIN")  # a read: writers go on
 
     return engine
 
@@ -105,17 +111,23 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self):
-        """One write transaction, committed on exit (serialised with others).
+    def transaction(self, lock=True):
+        """One write transaction, committed on exit (serialised with others;
+        ``lock=False`` before the lock row exists).
 
         A database that refuses it (read-only, gone, full) raises a RuntimeError
         naming the URL; nothing of the transaction is recorded.
         """
         try:
-            with self.engine.begin() as connection:
-                if self._lock_rows:
-                    lock = sa.select(META.c.value).where(META.c.key == "lock")
-                    connection.execute(lock.with_for_update())
+            with (
+                (
+                    self.engine.connect().execution_options(skactive_write=True)
+                ) as connection,
+                connection.begin(),
+            ):
+                if self._lock_rows and lock:
+                    row = sa.select(META.c.value).where(META.c.key == "lock")
+                    connection.execute(row.with_for_update())
                 yield connection
         except sa.exc.OperationalError as error:
             raise RuntimeError(
@@ -123,17 +135,25 @@ class Store:
                 f"({error.orig}); nothing of it was recorded."
             ) from error
 
+    @contextmanager
+    def reading(self):
+        """A connection for reads: no write lock, so never waiting on a writer."""
+        with self.engine.connect() as connection:
+            yield connection
+
     # -- creation and opening -----------------------------------------------------
 
     def exists(self):
+        """Whether a whole session is stored here (a creation that was killed
+        before it committed left nothing)."""
         return sa.inspect(self.engine).has_table(META.name)
 
     def create(self, ids, hashes, config, labels):
         """The tables, the items and ``labels`` (``{item: label}``, annotator
-        ``"import"``), in one transaction."""
-        _META.create_all(self.engine)
+        ``"import"``), all in one transaction: created whole, or not at all."""
         meta = {"schema_version": SCHEMA_VERSION, "lock": 0, "config": config}
-        with self.transaction() as connection:
+        with self.transaction(lock=False) as connection:
+            _META.create_all(connection)
             connection.execute(
                 META.insert(),
                 [{"key": k, "value": json.dumps(v)} for k, v in meta.items()],
@@ -177,7 +197,7 @@ class Store:
 
     def load(self, items=True):
         """``(meta dict, ids, hashes)`` as stored."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             meta = {
                 key: json.loads(value)
                 for key, value in connection.execute(
@@ -195,13 +215,20 @@ class Store:
 
     # -- events and leases --------------------------------------------------------
 
-    def events(self, connection=None, after=0):
-        """The events numbered above ``after``, in the order committed."""
-        query = sa.select(EVENTS).where(EVENTS.c.event > after).order_by(EVENTS.c.event)
+    def events(self, connection=None, after=0, columns=None):
+        """The events numbered above ``after``, in the order committed;
+        ``columns``: only those (a database not migrated lacks newer ones)."""
+        table = EVENTS.c if columns is None else [EVENTS.c[c] for c in columns]
+        query = sa.select(*table).where(EVENTS.c.event > after)
+        query = query.order_by(EVENTS.c.event)
         if connection is not None:
             return [dict(row._mapping) for row in connection.execute(query)]
-        with self.engine.connect() as fresh:
+        with self.reading() as fresh:
             return [dict(row._mapping) for row in fresh.execute(query)]
+
+    def stored_columns(self, table):
+        """The names of ``table``'s columns as the database has them."""
+        return [c["name"] for c in sa.inspect(self.engine).get_columns(table.name)]
 
     @staticmethod
     def append(connection, item_id, kind, annotator, label=None, **extra):
@@ -267,7 +294,7 @@ class Store:
             .order_by(LEASES.c.expires_at.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = connection.execute(query).first()
         return None if row is None else (row.strategy, row.score)
 

@@ -286,6 +286,9 @@
     const text = $("progress-text");
     text.dataset.labeled = String(progress.n_labeled);
     text.textContent = progress.n_labeled + " of " + target + (progress.budget ? " (budget)" : " items") + " labeled · " + mine + " by you · " + progress.n_leased + " handed out";
+    // A failed refit: the labels are saved, the last good model keeps choosing.
+    text.dataset.refitError = progress.refit_error || "";
+    if (progress.refit_error) text.textContent += " · model not updated: the last refit failed (labels are saved)";
   }
 
   function addHistory(id, value) {
