@@ -313,7 +313,11 @@ class LabelingSession(SessionReading):
         mine = self._mine(annotator, leases, n)
         candidates = ([], [])
         if len(mine) < n:
-            candidates = self._choose(annotator, self._holders(leases), n - len(mine))
+            # Annotators at work now ask for the same top items: enough spares
+            # that the ones they take meanwhile are rarely all of them.
+            busy = len({who for _, who in leases} - {annotator})
+            spares = (n - len(mine)) * (1 + busy) + n
+            candidates = self._choose(annotator, self._holders(leases), spares)
         with self._store.transaction() as connection:
             self._sync(connection)  # the state only: a refit waits for a read
             now = time.time()
