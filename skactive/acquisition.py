@@ -39,6 +39,7 @@ __all__ = [
     "least_confidence_acquisition",
     "margin_acquisition",
     "mean_std",
+    "normalized_uncertainty",
     "score_orientation",
     "variation_ratios",
     "vote_entropy",
@@ -393,3 +394,36 @@ def mean_std(samples):
     if _is_tensor(samples):
         return samples.std(dim=0, correction=0).mean(dim=-1)
     return samples.std(axis=0).mean(axis=-1)
+
+
+def normalized_uncertainty(probs, measure="entropy"):
+    """Uncertainty in [0, 1]: 0 for a one-hot row, 1 for the uniform one.
+
+    Parameters
+    ----------
+    probs : array-like of shape (n_samples, n_classes)
+        Class probabilities.
+    measure : {"entropy", "margin", "least_confidence"}, default="entropy"
+        Entropy over its maximum ``log(n_classes)``; one minus the margin
+        between the top two classes; or one minus the top probability, scaled
+        by ``n_classes / (n_classes - 1)``.
+
+    Returns
+    -------
+    uncertainty : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> normalized_uncertainty([[1.0, 0.0], [0.5, 0.5]], "margin").tolist()
+    [0.0, 1.0]
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    n_classes = probs.shape[1]
+    if n_classes < 2:
+        return np.zeros(probs.shape[0])
+    if measure == "entropy":
+        return entropy_acquisition(probs) / np.log(n_classes)
+    if measure == "margin":
+        return 1.0 - margin_acquisition(probs)
+    top = least_confidence_acquisition(probs)
+    return (1.0 - top) * n_classes / (n_classes - 1)

@@ -28,9 +28,7 @@ from sklearn.metrics import check_scoring, cohen_kappa_score
 from sklearn.utils import check_random_state
 
 from skactive.acquisition import (
-    entropy_acquisition,
-    least_confidence_acquisition,
-    margin_acquisition,
+    normalized_uncertainty,
 )
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows, take_rows
@@ -418,18 +416,6 @@ def _kappa(first, second):
     return float(cohen_kappa_score(np.ravel(first), np.ravel(second)))
 
 
-def _normalized_uncertainty(measure, proba):
-    """Uncertainty in [0, 1]: 0 for a one-hot row, 1 for the uniform one."""
-    n_classes = proba.shape[1]
-    if n_classes < 2:
-        return np.zeros(proba.shape[0])
-    if measure == "entropy":
-        return entropy_acquisition(proba) / np.log(n_classes)
-    if measure == "margin":
-        return 1.0 - margin_acquisition(proba)
-    return (1.0 - least_confidence_acquisition(proba)) * n_classes / (n_classes - 1)
-
-
 class MaxUncertainty(StoppingCriterion):
     """Stop when even the most uncertain pool sample is confidently predicted.
 
@@ -473,7 +459,7 @@ class MaxUncertainty(StoppingCriterion):
         largest = max(
             float(
                 np.max(
-                    _normalized_uncertainty(self.measure, learner.predict_proba(chunk))
+                    normalized_uncertainty(learner.predict_proba(chunk), self.measure)
                 )
             )
             for _, chunk in iter_row_chunks(X_pool)

@@ -189,3 +189,28 @@ def test_score_orientation_says_which_way_each_measure_points():
         oriented = score_orientation(function) * np.asarray(function(probs))
         assert oriented[0] > oriented[1], function.__name__
     assert score_orientation(np.max) == 1.0
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 20), st.integers(2, 6)),
+        elements=st.floats(0.01, 1.0),
+    ),
+    st.sampled_from(["entropy", "margin", "least_confidence"]),
+)
+@settings(max_examples=50, deadline=None)
+def test_normalized_uncertainty_lies_between_one_hot_and_uniform(raw, measure):
+    from skactive.acquisition import normalized_uncertainty
+
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    values = normalized_uncertainty(proba, measure)
+    assert values.shape == (proba.shape[0],)
+    assert (values >= -1e-9).all() and (values <= 1 + 1e-9).all()
+    k = proba.shape[1]
+    np.testing.assert_allclose(
+        normalized_uncertainty(np.full((1, k), 1 / k), measure), [1.0], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        normalized_uncertainty(np.eye(k)[:1], measure), [0.0], atol=1e-12
+    )

@@ -200,3 +200,38 @@ def test_a_stream_of_texts():
     by_hand.teach([texts[i] for i in picked], y[picked])
     with pytest.raises(ValueError, match="fitted on raw text"):
         by_hand.query(np.zeros((3, 2)))
+
+
+def test_every_learner_keeps_a_random_state_the_user_set_and_fills_the_rest():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import SGDClassifier, SGDRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skactive import ActiveLearner, ActiveRegressor
+
+    X, y = make_classification(300, random_state=0)
+
+    def logistic_sgd(random_state=None):  # predict_proba, which a stream needs
+        return SGDClassifier(loss="log_loss", random_state=random_state)
+
+    cases = [
+        (StreamLearner, logistic_sgd, dict(budget=1.0, window=50), y),
+        (ActiveLearner, SGDClassifier, {}, y),
+        (ActiveRegressor, SGDRegressor, {}, X[:, 0] * 2.0),
+    ]
+    for learner_class, model_class, params, target in cases:
+        for set_by_user in (7, None):
+            model = make_pipeline(
+                StandardScaler(), model_class(random_state=set_by_user)
+            )
+            learner = learner_class(model, random_state=0, **params).fit(X, target)
+            step = learner.estimator_.steps[-1][1]
+            if set_by_user is None:  # filled from the learner's seed
+                assert isinstance(step.random_state, int), learner_class
+            else:
+                assert step.random_state == 7, learner_class
+            bare = model_class(random_state=set_by_user)
+            learner = learner_class(bare, random_state=0, **params).fit(X, target)
+            if set_by_user is not None:
+                assert learner.estimator_.random_state == 7, learner_class

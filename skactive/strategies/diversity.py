@@ -13,9 +13,8 @@ from typing import ClassVar
 import numpy as np
 
 from skactive.acquisition import (
-    entropy_acquisition,
-    least_confidence_acquisition,
     margin_acquisition,
+    normalized_uncertainty,
 )
 from skactive.models import embed as default_embed
 from skactive.models import (
@@ -71,24 +70,11 @@ def _residual_of(chunk, model, dtype):
 
 
 def _uncertainty_of(chunk, model, measure):
-    return _normalized_uncertainty(predict_proba(model, chunk), measure)
+    return normalized_uncertainty(predict_proba(model, chunk), measure)
 
 
 def _factor(chunk, model, embed, which):
     return np.asarray(gradient_embedding_factors(model, chunk, embed)[which])
-
-
-def _normalized_uncertainty(proba, measure):
-    """Uncertainty in [0, 1], higher = more uncertain, for each measure."""
-    n_classes = proba.shape[1]
-    if n_classes < 2:
-        return np.zeros(proba.shape[0])
-    if measure == "entropy":
-        return entropy_acquisition(proba) / np.log(n_classes)
-    if measure == "margin":
-        return 1.0 - margin_acquisition(proba)
-    top = least_confidence_acquisition(proba)
-    return (1.0 - top) * n_classes / (n_classes - 1)
 
 
 class DiverseUncertainty(BatchStrategy):

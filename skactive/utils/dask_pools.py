@@ -120,11 +120,6 @@ def dask_top_k_candidates(score_chunks, model, X, k, seed, fan_in=8):
     return dask.compute(level[0])[0]
 
 
-def _as_block_array(block):
-    """A block as a 2-D ndarray (a data frame partition's values)."""
-    return np.asarray(block)
-
-
 def _keys(values):
     """Each value as one key of the graph (sent once, read by every task)."""
     import dask
