@@ -350,7 +350,7 @@ def test_a_failed_background_refit_warns_and_wait_raises(url, iris):
     learner = ActiveLearner(Failing(), batch_size=2, random_state=0)
     with LabelingSession(learner, X, url, background_refit=True) as session:
         item = session.next_batch("a")[0]
-        with pytest.warns(RuntimeWarning, match="background refit failed"):
+        with pytest.warns(RuntimeWarning, match="background refit on 1 labels failed"):
             session.submit(item, 0, "a")
             session._refit_thread.join()
         with pytest.raises(ArithmeticError, match="no luck"):

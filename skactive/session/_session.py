@@ -228,8 +228,9 @@ class LabelingSession(SessionReading):
                 if self.background_refit:
                     self._refit_error = error
                 serving = "the previous model" if self.learner_ else "label-free"
+                which = "background refit" if self.background_refit else "refit"
                 warnings.warn(
-                    f"The refit on {positions.shape[0]} labels failed ({error!r}); "
+                    f"The {which} on {positions.shape[0]} labels failed ({error!r}); "
                     f"the labels are saved and batches are chosen {serving} "
                     "until a refit succeeds.",
                     RefitWarning,
