@@ -218,3 +218,35 @@ def test_bad_dask_pools_are_refused_and_leave_the_learner_as_it_was():
     np.testing.assert_array_equal(
         learner.query(da.from_array(X, chunks=500)), learner.query(X)
     )
+
+
+def test_a_standalone_strategy_ships_its_model_once(monkeypatch):
+    import cloudpickle
+    import dask
+    from sklearn.ensemble import RandomForestClassifier
+
+    from skactive.strategies import UncertaintySampling
+
+    forest = RandomForestClassifier(n_estimators=20, random_state=0)
+    forest.fit(X[LABELED], y[LABELED])
+    model_bytes = len(cloudpickle.dumps(forest))
+    graphs = []
+    compute = dask.compute
+
+    def recording(*collections, **options):
+        graphs.append(dict(collections[0].__dask_graph__()))
+        return compute(*collections, **options)
+
+    monkeypatch.setattr(dask, "compute", recording)
+    pool = da.from_array(X, chunks=len(X) // 8)
+    picked = UncertaintySampling(forest).query(pool, 5, random_state=0)
+    np.testing.assert_array_equal(
+        picked, UncertaintySampling(forest).query(X, 5, random_state=0)
+    )
+    (graph,) = graphs
+    blocks = len(pool.chunks[0])
+    assert blocks >= 8
+    tasks = [len(cloudpickle.dumps(task)) for task in graph.values()]
+    # One task holds the model; the block tasks carry a reference to it.
+    assert sum(size >= model_bytes for size in tasks) == 1
+    assert sum(tasks) < 1.5 * model_bytes + pool.nbytes

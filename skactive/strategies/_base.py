@@ -20,6 +20,7 @@ labeled set, and whether it gives per-sample scores. Other code reads the tags
 and never a strategy's private attributes.
 """
 
+import copy
 import functools
 import inspect
 from abc import ABCMeta, abstractmethod
@@ -232,6 +233,17 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         if model is None and hasattr(self, "base_strategy"):
             model = getattr(self.base_strategy, "estimator", None)
         return model
+
+    def _without_model(self):
+        """A shallow copy holding no model (nor does its ``base_strategy``): what
+        a dask task carries, the model travelling once, on its own."""
+        stripped = copy.copy(self)
+        if getattr(stripped, "estimator", None) is not None:
+            stripped.estimator = None
+        base = getattr(stripped, "base_strategy", None)
+        if isinstance(base, QueryStrategy):
+            stripped.base_strategy = base._without_model()
+        return stripped
 
     @validated_at_the_door
     def query(
@@ -448,7 +460,11 @@ class PerSampleStrategy(QueryStrategy):
         rng = context.random_state
         if is_dask_collection(X):  # scored where the blocks live
             positions, scores = dask_top_k_candidates(
-                self._scored_chunks, model, X, n_samples, draw_seed(rng)
+                self._without_model()._scored_chunks,
+                model,
+                X,
+                n_samples,
+                draw_seed(rng),
             )
             return finish_top_k(positions, scores, n_samples, rng)
         stream = StreamingTopK(n_samples)

@@ -108,10 +108,11 @@ def dask_top_k_candidates(score_chunks, model, X, k, seed, fan_in=8):
     import dask
 
     pool = as_dask_pool(X)
-    model_key = dask.delayed(model, traverse=False)
+    # The model and the scorer are keys: sent once, read by every block task.
+    model_key, scorer_key = _keys([model, score_chunks])
     score = dask.delayed(_block_candidates, pure=True)
     level = [
-        score(score_chunks, model_key, block, int(start), seed, k)
+        score(scorer_key, model_key, block, int(start), seed, k)
         for block, start in zip(pool.blocks, pool.starts, strict=True)
     ]
     merge = dask.delayed(_merge, pure=True)
