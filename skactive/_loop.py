@@ -35,7 +35,12 @@ from skactive._learner_base import (
 )
 from skactive.callbacks import copy_callbacks
 from skactive.oracle import SimulatedOracle
-from skactive.stopping import check_stopping, clone_criteria
+from skactive.stopping import (
+    all_criteria,
+    check_stopping,
+    clone_criteria,
+    get_criterion_tags,
+)
 from skactive.strategies import (
     FunctionStrategy,
     KMeansSampling,
@@ -378,12 +383,13 @@ class ActiveLoop(BaseActiveLearner):
         """Refuse a stopping criterion that does not serve this learner's task."""
         task = self._task
         for criterion in criteria:
-            if task not in getattr(criterion, "tasks", (task,)):
+            served = get_criterion_tags(criterion).tasks
+            if task not in served:
+                serving = ", ".join(name for name, _ in all_criteria(task))
                 raise ValueError(
                     f"The stopping criterion {type(criterion).__name__} does not "
                     f"serve {task}, which {type(self).__name__} does (it serves "
-                    f"{', '.join(criterion.tasks)}). MaxLabels, TargetScore and "
-                    "Plateau serve every task."
+                    f"{', '.join(served)}). Criteria serving {task}: {serving}."
                 )
 
     # -- the hand-driven loop -----------------------------------------------------

@@ -19,6 +19,9 @@ A criterion of one's own subclasses :class:`StoppingCriterion` and writes
 criteria at once, validating all of them before any records anything.
 """
 
+import inspect
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -35,48 +38,141 @@ from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows, take_rows
 from skactive.utils.seeding import MAX_SEED
 
 __all__ = [
+    "CriterionTags",
     "MaxLabels",
     "MaxUncertainty",
     "Plateau",
     "StabilizingPredictions",
     "StoppingCriterion",
     "TargetScore",
+    "all_criteria",
     "check_stopping",
     "clone_criteria",
+    "get_criterion_tags",
 ]
 
+_TASKS = ("classification", "multilabel", "regression")
 
-class StoppingCriterion(BaseEstimator):
-    """Base class of stopping criteria.
 
-    Subclasses write ``_check(learner, X_pool)``, called once per round after the
-    learner refits; it returns a reason to stop (a sentence) or None, and may
-    record state in attributes ending in ``_``. Criteria that need the unlabeled
-    pool set ``_needs_pool = True``; those that need validation data set
-    ``_needs_validation = True`` and hold ``X_val`` and ``y_val``. A criterion
-    that reads the pool only through :mod:`skactive.utils.inputs` (chunks and
-    row selections) sets ``_reads_pool_rows = True``: a simulation then hands it
-    its unlabeled rows as a :class:`~skactive.utils.inputs.PoolRows`, uncopied.
+@dataclass
+class CriterionTags:
+    """What a stopping criterion needs and serves, declared by the criterion.
+
+    Attributes
+    ----------
+    needs_pool : bool, default=False
+        It reads the unlabeled pool: ``should_stop(X_pool)`` must pass one.
+    reads_pool_rows : bool, default=False
+        It reads the pool only through :mod:`skactive.utils.inputs` (chunks,
+        row selections), so a simulation hands it its unlabeled rows uncopied.
+    needs_validation : bool, default=False
+        It scores the model on held-out ``X_val`` and ``y_val``.
+    classification, multilabel, regression : bool, default=True
+        The learners' tasks it serves (multilabel: an ActiveLearner on an
+        indicator matrix; regression: ActiveRegressor).
     """
 
-    _needs_pool = False
-    _needs_validation = False
-    _reads_pool_rows = False
-    #: The learners' tasks it serves: "classification", "multilabel" (an
-    #: ActiveLearner on an indicator matrix), "regression" (ActiveRegressor).
-    tasks = ("classification", "multilabel", "regression")
+    needs_pool: bool = False
+    reads_pool_rows: bool = False
+    needs_validation: bool = False
+    classification: bool = True
+    multilabel: bool = True
+    regression: bool = True
+
+    @property
+    def tasks(self):
+        """The names of the tasks it serves."""
+        return tuple(task for task in _TASKS if getattr(self, task))
+
+
+def get_criterion_tags(criterion):
+    """The :class:`CriterionTags` of a criterion (defaults for other objects).
+
+    Examples
+    --------
+    >>> from skactive.stopping import MaxUncertainty, get_criterion_tags
+    >>> get_criterion_tags(MaxUncertainty()).tasks
+    ('classification',)
+    """
+    method = getattr(criterion, "__skactive_tags__", None)
+    return method() if callable(method) else CriterionTags()
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def all_criteria(task=None):
+    """skactive's stopping criteria, sorted by name; only those serving
+    ``task`` when it is given.
+
+    Returns
+    -------
+    criteria : list of (name, class) tuples
+
+    Examples
+    --------
+    >>> [name for name, _ in all_criteria("regression")]
+    ['MaxLabels', 'Plateau', 'TargetScore']
+    """
+    if task is not None and task not in _TASKS:
+        raise ValueError(f"task must be one of {_TASKS} or None, got {task!r}.")
+    found = {
+        cls.__name__: cls
+        for cls in _subclasses(StoppingCriterion)
+        if cls.__module__ == __name__ and not inspect.isabstract(cls)
+    }
+    return [
+        (name, cls)
+        for name, cls in sorted(found.items())
+        if task is None or getattr(get_criterion_tags(_default(cls)), task)
+    ]
+
+
+def _default(cls):
+    """An instance for reading tags: required parameters at placeholders."""
+    required = [
+        p.name
+        for p in inspect.signature(cls).parameters.values()
+        if p.default is p.empty
+    ]
+    return cls(**dict.fromkeys(required, 1))
+
+
+class StoppingCriterion(BaseEstimator, metaclass=ABCMeta):
+    """Base class of stopping criteria.
+
+    Subclasses write ``_check(learner, X_pool)`` (abstract: a class without it
+    fails when it is made), called once per round after the learner refits; it
+    returns a reason to stop (a sentence) or None, and may record state in
+    attributes ending in ``_``. What a criterion needs is declared in its
+    :class:`CriterionTags` (extend ``__skactive_tags__``): the unlabeled pool,
+    validation data (``X_val`` and ``y_val``), whether it reads a pool through
+    :mod:`skactive.utils.inputs` only (a simulation then hands it its unlabeled
+    rows as a :class:`~skactive.utils.inputs.PoolRows`, uncopied), the tasks it
+    serves.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def __skactive_tags__(self):
+        """This criterion's :class:`CriterionTags`; subclasses extend them."""
+        return CriterionTags()
 
     def _validate_inputs(self, X_pool):
         """Raise before any criterion records state (so a failed check is a no-op)."""
         self._validate_params()
         name = type(self).__name__
-        if self._needs_validation and (self.X_val is None or self.y_val is None):
+        tags = get_criterion_tags(self)
+        if tags.needs_validation and (self.X_val is None or self.y_val is None):
             raise ValueError(
                 f"{name} scores the model on validation data, but X_val and y_val "
                 f"were not given. Pass {name}(..., X_val=X_val, y_val=y_val) with "
                 "labeled samples kept out of the pool."
             )
-        if self._needs_pool and X_pool is None:
+        if tags.needs_pool and X_pool is None:
             raise ValueError(
                 f"{name} looks at the unlabeled pool, but none was given. Call "
                 "learner.should_stop(X_pool) with the pool still to be labeled."
@@ -100,8 +196,9 @@ class StoppingCriterion(BaseEstimator):
         self._validate_inputs(X_pool)
         return self._check(learner, X_pool)
 
+    @abstractmethod
     def _check(self, learner, X_pool):
-        raise NotImplementedError(f"{type(self).__name__} must implement _check.")
+        """A reason to stop after the latest round, or None."""
 
     def _validation_score(self, learner):
         """Score the learner on the validation data and record it in ``scores_``."""
@@ -163,7 +260,7 @@ def check_stopping(criteria, learner, X_pool=None):
     reason : str or None
     """
     if isinstance(X_pool, PoolRows) and any(
-        getattr(c, "_needs_pool", False) and not getattr(c, "_reads_pool_rows", False)
+        get_criterion_tags(c).needs_pool and not get_criterion_tags(c).reads_pool_rows
         for c in criteria
     ):
         X_pool = X_pool.materialize()  # a criterion that reads the pool as a whole
@@ -254,7 +351,11 @@ class TargetScore(StoppingCriterion):
     True
     """
 
-    _needs_validation = True
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.needs_validation = True
+        return tags
+
     _parameter_constraints: ClassVar[dict] = {
         "target": [Real],
         **_VALIDATION_CONSTRAINTS,
@@ -303,7 +404,11 @@ class Plateau(StoppingCriterion):
         Best of them.
     """
 
-    _needs_validation = True
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.needs_validation = True
+        return tags
+
     _parameter_constraints: ClassVar[dict] = {
         "patience": [Interval(Integral, 1, None, closed="left")],
         "min_delta": [Interval(Real, 0, None, closed="left")],
@@ -365,9 +470,12 @@ class StabilizingPredictions(StoppingCriterion):
         Agreement of each round's predictions with the previous round's.
     """
 
-    tasks = ("classification", "multilabel")  # kappa over label decisions
-    _needs_pool = True
-    _reads_pool_rows = True
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.regression = False  # kappa over label decisions
+        tags.needs_pool = tags.reads_pool_rows = True
+        return tags
+
     _parameter_constraints: ClassVar[dict] = {
         "stop_set_size": [Interval(Integral, 1, None, closed="left")],
         "window": [Interval(Integral, 1, None, closed="left")],
@@ -441,9 +549,12 @@ class MaxUncertainty(StoppingCriterion):
         The pool's largest normalized uncertainty after each round.
     """
 
-    tasks = ("classification",)
-    _needs_pool = True
-    _reads_pool_rows = True
+    def __skactive_tags__(self):
+        tags = super().__skactive_tags__()
+        tags.regression = tags.multilabel = False
+        tags.needs_pool = tags.reads_pool_rows = True
+        return tags
+
     _parameter_constraints: ClassVar[dict] = {
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "measure": [StrOptions({"least_confidence", "entropy", "margin"})],

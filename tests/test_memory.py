@@ -197,8 +197,10 @@ def test_a_criterion_that_reads_the_pool_whole_gets_the_rows_copied(blobs):
     seen = []
 
     class PoolSize(StoppingCriterion):
-        _needs_pool = True
-        _parameter_constraints: dict = {}  # noqa: RUF012
+        def __skactive_tags__(self):
+            tags = super().__skactive_tags__()
+            tags.needs_pool = True
+            return tags
 
         def _check(self, learner, X_pool):
             seen.append(X_pool)

@@ -388,13 +388,43 @@ def test_a_criterion_of_ones_own_needs_only_check():
             return "even round" if self.calls_ % 2 == 0 else None
 
     class Empty(StoppingCriterion):
-        _parameter_constraints: ClassVar[dict] = {}
+        pass
 
     learner = Scripted().next_round(0)
     criterion = EveryOther()
     assert [criterion.check(learner) for _ in range(3)] == [None, "even round", None]
-    with pytest.raises(NotImplementedError, match="Empty must implement _check"):
-        Empty().check(learner)
+    with pytest.raises(TypeError, match=r"abstract method '?_check"):
+        Empty()  # fails when it is made, not at its first check
+
+
+def test_criteria_declare_their_needs_in_public_tags():
+    from skactive.stopping import (
+        MaxLabels,
+        MaxUncertainty,
+        Plateau,
+        StabilizingPredictions,
+        all_criteria,
+        get_criterion_tags,
+    )
+
+    assert get_criterion_tags(MaxUncertainty()).tasks == ("classification",)
+    assert get_criterion_tags(MaxUncertainty()).needs_pool
+    stabilizing = get_criterion_tags(StabilizingPredictions())
+    assert stabilizing.tasks == ("classification", "multilabel")
+    assert stabilizing.reads_pool_rows
+    assert get_criterion_tags(Plateau(X_val=[[0]], y_val=[0])).needs_validation
+    assert get_criterion_tags(MaxLabels(10)).tasks == (
+        "classification",
+        "multilabel",
+        "regression",
+    )
+    assert [name for name, _ in all_criteria("regression")] == [
+        "MaxLabels",
+        "Plateau",
+        "TargetScore",
+    ]
+    with pytest.raises(ValueError, match="task must be one of"):
+        all_criteria("ranking")
 
 
 def test_check_stopping_validates_every_criterion_before_any_records():
