@@ -15,18 +15,15 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from skactive.oracle import SimulatedOracle
+from skactive.utils.validation import is_learner
 
 __all__ = ["SimulatedOracle", "find_label_issues"]
-
-
-def _is_learner(candidate):
-    return callable(getattr(candidate, "teach", None)) and hasattr(candidate, "query")
 
 
 def _model_and_data(learner_or_estimator, X, y):
     """The estimator to cross-validate and the labeled set to check."""
     model = learner_or_estimator
-    if _is_learner(model):
+    if is_learner(model):
         if hasattr(model, "estimator_"):
             if X is None and y is None:
                 X, y = model.X_labeled_, model.y_labeled_

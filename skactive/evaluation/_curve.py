@@ -15,6 +15,7 @@ from skactive.oracle import SimulatedOracle
 from skactive.strategies import GreedySampling, RandomSampling
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
+from skactive.utils.validation import is_learner
 
 __all__ = ["active_learning_curve"]
 
@@ -28,7 +29,7 @@ def _default_name(learner, multilabel):
 
 def _strategy_name(strategy, default="default"):
     """A short, readable name for a strategy object (or a whole learner)."""
-    if _is_learner(strategy):
+    if is_learner(strategy):
         own = getattr(strategy, "query_strategy", None)
         name = default if own is None else _strategy_name(own)
         initial = getattr(strategy, "initial_strategy", "random")
@@ -61,7 +62,7 @@ def _named_strategies(query_strategies, learner, multilabel):
         named = {}
         for strategy in query_strategies:
             own = _default_name(
-                strategy if _is_learner(strategy) else learner, multilabel
+                strategy if is_learner(strategy) else learner, multilabel
             )
             base = _strategy_name(strategy, own)
             name, suffix = base, 2
@@ -76,7 +77,7 @@ def _named_strategies(query_strategies, learner, multilabel):
         )
     for name, strategy in named.items():
         if strategy is not None and not (
-            _is_learner(strategy) or callable(getattr(strategy, "select", None))
+            is_learner(strategy) or callable(getattr(strategy, "select", None))
         ):
             raise TypeError(
                 f"query_strategies[{name!r}] is {strategy!r}, not a query strategy "
@@ -88,14 +89,10 @@ def _named_strategies(query_strategies, learner, multilabel):
     return named
 
 
-def _is_learner(candidate):
-    return callable(getattr(candidate, "teach", None))
-
-
 def _run_learner(learner, candidate, seed):
     """The learner of one run: ``learner`` with the candidate strategy, or the
     candidate itself when it is a whole learner; seeded."""
-    if _is_learner(candidate):
+    if is_learner(candidate):
         if getattr(candidate, "budget", None) is None:
             raise ValueError(
                 f"{candidate!r} in query_strategies is an ActiveLearner without a "

@@ -6,8 +6,24 @@ __all__ = [
     "as_text_rows",
     "check_positive_int",
     "indicator_label_set",
+    "is_learner",
     "validate_rows",
 ]
+
+
+def is_learner(candidate):
+    """Whether ``candidate`` is an active learner (it can ``query`` and
+    ``teach``), as opposed to a plain estimator or a strategy.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> is_learner(LogisticRegression())
+    False
+    """
+    return callable(getattr(candidate, "teach", None)) and callable(
+        getattr(candidate, "query", None)
+    )
 
 
 def check_positive_int(value, name, *, allow_none=False):
