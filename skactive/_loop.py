@@ -238,10 +238,13 @@ class ActiveLoop(BaseActiveLearner):
 
         Not while the model is a one-class placeholder: its certainty means
         nothing, so no criterion judges it."""
-        reason = None
+        reason, criterion = None, None
         if not self.cold_start_:
-            reason = check_stopping(self.stopping_, self, X_pool)
+            reason, criterion = check_stopping(
+                self.stopping_, self, X_pool, return_criterion=True
+            )
         self.stop_reason_ = reason
+        self.stop_code_ = None if criterion is None else criterion.stop_code
         self._stop_checked_round = len(self.history_)
         return self.stop_reason_ is not None
 
@@ -330,6 +333,7 @@ class ActiveLoop(BaseActiveLearner):
             if at_budget:
                 self._stop_checked_round = len(self.history_)
                 self.stop_reason_ = f"budget: {labeled.shape[0]} labels are used."
+                self.stop_code_ = "budget"
                 self._query_seed = draw_seed(rng)
                 bar.close()
                 return self
@@ -377,6 +381,7 @@ class ActiveLoop(BaseActiveLearner):
         self.stopping_ = clone_criteria(stopping, seeded)
         self.callbacks_ = callbacks
         self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
+        self.stop_code_ = None
         return rng, labeled, budget
 
     def _check_criteria_task(self, criteria):

@@ -146,6 +146,12 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
     stop_reason_ : str or None
         Why the simulation ended (the criterion that fired, or the budget), or,
         after :meth:`should_stop`, why to stop now; None while nothing says stop.
+    stop_code_ : str or None
+        The same as a short code a program can test (scikit-learn's
+        ``termination_condition_``): ``"budget"``, or the criterion's
+        ``stop_code`` (``"max_labels"``, ``"target_score"``, ``"plateau"``,
+        ``"max_uncertainty"``, ``"stabilizing_predictions"``); None with
+        ``stop_reason_``.
     cold_start_ : bool
         True while the estimator could not be fitted on the labels so far (a
         single class): ``estimator_`` then predicts that class, and queries use

@@ -87,7 +87,7 @@ class ActiveRegressor(RegressorMixin, ActiveLoop):
     labeled_indices_ : ndarray of shape (n_labeled,), int64
         Simulation mode only: positions in ``X`` of the labeled samples, in the
         order they were labeled.
-    stopping_, callbacks_, stop_reason_, n_rounds_, history_
+    stopping_, callbacks_, stop_reason_, stop_code_, n_rounds_, history_
         As in :class:`~skactive.ActiveLearner`.
     cold_start_ : bool
         Always False: a regressor needs no second class to be fitted.

@@ -161,6 +161,16 @@ class StoppingCriterion(BaseEstimator, metaclass=ABCMeta):
         """This criterion's :class:`CriterionTags`; subclasses extend them."""
         return CriterionTags()
 
+    @property
+    def stop_code(self):
+        """A short name a program can test when this criterion stops a learner
+        (its ``stop_code_``): the class name in snake case, ``"max_labels"``."""
+        name = type(self).__name__
+        return "".join(
+            f"_{c.lower()}" if c.isupper() and i else c.lower()
+            for i, c in enumerate(name)
+        )
+
     def _validate_inputs(self, X_pool):
         """Raise before any criterion records state (so a failed check is a no-op)."""
         self._validate_params()
@@ -239,7 +249,7 @@ def clone_criteria(stopping, seed=None):
     return criteria
 
 
-def check_stopping(criteria, learner, X_pool=None):
+def check_stopping(criteria, learner, X_pool=None, return_criterion=False):
     """The first reason to stop among ``criteria``, or None.
 
     Every criterion checks its inputs before any records state, so a missing
@@ -254,10 +264,14 @@ def check_stopping(criteria, learner, X_pool=None):
         The fitted learner, after its latest refit.
     X_pool : array-like or None, default=None
         The samples still unlabeled.
+    return_criterion : bool, default=False
+        Also return the criterion that fired (None when none did).
 
     Returns
     -------
     reason : str or None
+    criterion : StoppingCriterion or None
+        Only with ``return_criterion``.
     """
     if isinstance(X_pool, PoolRows) and any(
         get_criterion_tags(c).needs_pool and not get_criterion_tags(c).reads_pool_rows
@@ -267,8 +281,14 @@ def check_stopping(criteria, learner, X_pool=None):
     for criterion in criteria:
         criterion._validate_inputs(X_pool)
     reasons = [criterion._check(learner, X_pool) for criterion in criteria]
-    fired = [reason for reason in reasons if reason is not None]
-    return fired[0] if fired else None
+    fired = [
+        (reason, criterion)
+        for reason, criterion in zip(reasons, criteria, strict=True)
+        if reason is not None
+    ]
+    if return_criterion:
+        return fired[0] if fired else (None, None)
+    return fired[0][0] if fired else None
 
 
 _VALIDATION_CONSTRAINTS = {

@@ -120,6 +120,8 @@ def test_max_labels_stops_at_the_first_round_with_enough_labels(task):
     _assert_stopped_at(stopped, reference, 3)  # 10, 20, 30, 40 labels
     assert stopped.stop_reason_ == "MaxLabels: 40 samples are labeled (n_labels=35)."
     assert reference.stop_reason_ == "budget: 200 labels are used."
+    # The same, as codes a program can test.
+    assert (stopped.stop_code_, reference.stop_code_) == ("max_labels", "budget")
 
 
 def test_target_score_stops_at_the_first_round_reaching_it(task):
@@ -395,6 +397,23 @@ def test_a_criterion_of_ones_own_needs_only_check():
     assert [criterion.check(learner) for _ in range(3)] == [None, "even round", None]
     with pytest.raises(TypeError, match=r"abstract method '?_check"):
         Empty()  # fails when it is made, not at its first check
+
+
+def test_every_criterion_has_a_short_stop_code():
+    from skactive.stopping import all_criteria
+
+    names = [name for name, _ in all_criteria()]
+    assert names == [
+        "MaxLabels",
+        "MaxUncertainty",
+        "Plateau",
+        "StabilizingPredictions",
+        "TargetScore",
+    ]
+    assert MaxLabels(5).stop_code == "max_labels"
+    from skactive.stopping import StabilizingPredictions
+
+    assert StabilizingPredictions().stop_code == "stabilizing_predictions"
 
 
 def test_criteria_declare_their_needs_in_public_tags():
