@@ -1,8 +1,10 @@
 """The first labels of a simulation: random, stratified, or label-free.
 
-Used by :meth:`skactive.ActiveLearner.fit` in simulation mode only, before any
-model exists: ``initial_strategy`` names one of these draws or gives a query
-strategy whose tags say it needs no model.
+Drawn before any model exists: by the learners' ``fit`` in simulation mode
+(:class:`~skactive.ActiveLearner`, :class:`~skactive.ActiveRegressor`) and by a
+:class:`~skactive.LabelingSession` while nothing is labeled.
+``initial_strategy`` names one of these draws or gives a query strategy whose
+tags say it needs no model.
 """
 
 import numpy as np
