@@ -122,10 +122,10 @@ print(n, flush=True)
 """
 
 
-def throughput(url, X):
-    LabelingSession(_learner(), X, url).close()
+def _four_annotators(source, url):
+    """Run ``source`` in 4 processes started together; ``(outputs, seconds)``."""
     script = Path(tempfile.mkdtemp()) / "annotator.py"
-    script.write_text(textwrap.dedent(_ANNOTATOR))
+    script.write_text(textwrap.dedent(source))
     children = [
         subprocess.Popen(
             [sys.executable, str(script), url, f"ann{k}"],
@@ -141,8 +141,14 @@ def throughput(url, X):
     for child in children:
         child.stdin.write("go\n")
         child.stdin.flush()
-    counts = [int(child.communicate()[0].split()[-1]) for child in children]
-    elapsed = time.perf_counter() - start
+    outputs = [child.communicate()[0] for child in children]
+    return outputs, time.perf_counter() - start
+
+
+def throughput(url, X):
+    LabelingSession(_learner(), X, url).close()
+    outputs, elapsed = _four_annotators(_ANNOTATOR, url)
+    counts = [int(output.split()[-1]) for output in outputs]
     return sum(counts), elapsed
 
 
@@ -181,27 +187,8 @@ def concurrent_latency(url):
     LabelingSession(
         ActiveLearner(batch_size=4, random_state=0), *_digits(), url
     ).close()
-    script = Path(tempfile.mkdtemp()) / "timed_annotator.py"
-    script.write_text(textwrap.dedent(_TIMED_ANNOTATOR))
-    children = [
-        subprocess.Popen(
-            [sys.executable, str(script), url, f"ann{k}"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for k in range(4)
-    ]
-    for child in children:
-        assert child.stdout.readline().strip() == "ready"
-    start = time.perf_counter()
-    for child in children:
-        child.stdin.write("go\n")
-        child.stdin.flush()
-    answers = [
-        json.loads(child.communicate()[0].splitlines()[-1]) for child in children
-    ]
-    elapsed = time.perf_counter() - start
+    outputs, elapsed = _four_annotators(_TIMED_ANNOTATOR, url)
+    answers = [json.loads(output.splitlines()[-1]) for output in outputs]
     nexts = [t for a in answers for t in a["next"]]
     submits = [t for a in answers for t in a["submit"]]
     print("skactive from", skactive.__file__, flush=True)
