@@ -16,6 +16,7 @@ does.
 import functools
 import time
 import warnings
+from abc import ABCMeta, abstractmethod
 from contextlib import nullcontext
 
 import numpy as np
@@ -95,7 +96,7 @@ def estimator_has(attr):
     return check
 
 
-class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
+class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     """Shared plumbing of active learners (not for direct use).
 
     Subclasses define the parameters ``estimator`` and ``random_state``, the
@@ -115,9 +116,9 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return self.estimator
         return self._default_estimator()
 
+    @abstractmethod
     def _default_estimator(self):
         """The model used when ``estimator`` is None."""
-        raise NotImplementedError  # pragma: no cover - every learner defines it
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -224,10 +225,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         return X, self._check_targets(y, reset)
 
+    @abstractmethod
     def _check_targets(self, y, reset):
         """``y`` checked (and converted) for this learner's task; ``reset`` at
         ``fit``, where it may set the task's mode (multilabel)."""
-        raise NotImplementedError
 
     def _widen_classes(self):
         """After a fit: a classifier adopts the estimator's own fixed labels."""

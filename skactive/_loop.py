@@ -19,6 +19,7 @@ stopping criteria and the split of the fit parameters.
 """
 
 import time
+from abc import abstractmethod
 from numbers import Integral
 from typing import ClassVar
 
@@ -110,9 +111,9 @@ class ActiveLoop(BaseActiveLearner):
 
     # -- what plugs into the loop -----------------------------------------------
 
+    @abstractmethod
     def _default_strategy(self):
         """The strategy used when ``query_strategy`` is None."""
-        raise NotImplementedError  # pragma: no cover - every learner defines it
 
     @property
     def _strategy_help(self):

@@ -35,6 +35,7 @@ from skactive.acquisition import (
 )
 from skactive.utils._compat import Interval, StrOptions
 from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows, take_rows
+from skactive.utils.registry import declared_tags, iter_subclasses
 from skactive.utils.seeding import MAX_SEED
 
 __all__ = [
@@ -94,14 +95,7 @@ def get_criterion_tags(criterion):
     >>> get_criterion_tags(MaxUncertainty()).tasks
     ('classification',)
     """
-    method = getattr(criterion, "__skactive_tags__", None)
-    return method() if callable(method) else CriterionTags()
-
-
-def _subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
+    return declared_tags(criterion, CriterionTags)
 
 
 def all_criteria(task=None):
@@ -121,7 +115,7 @@ def all_criteria(task=None):
         raise ValueError(f"task must be one of {_TASKS} or None, got {task!r}.")
     found = {
         cls.__name__: cls
-        for cls in _subclasses(StoppingCriterion)
+        for cls in iter_subclasses(StoppingCriterion)
         if cls.__module__ == __name__ and not inspect.isabstract(cls)
     }
     return [

@@ -901,3 +901,14 @@ def test_a_verbose_simulation_shows_its_labels_against_the_budget(capsys):
     ).fit(X[:400], y[:400])  # fmt: skip
     err = capsys.readouterr().err
     assert "labels" in err and "40/40" in err
+
+
+def test_a_learner_without_its_hooks_fails_when_it_is_made():
+    from skactive._loop import ActiveLoop
+
+    class Half(ActiveLoop):
+        def _check_targets(self, y, reset):
+            return y
+
+    with pytest.raises(TypeError, match="abstract method"):
+        Half()

@@ -39,6 +39,7 @@ from skactive.utils.dask_pools import (
 )
 from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows
 from skactive.utils.ranking import StreamingTopK, finish_top_k
+from skactive.utils.registry import declared_tags, iter_subclasses
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
@@ -113,8 +114,7 @@ def get_strategy_tags(strategy):
     >>> get_strategy_tags(RandomSampling()).requires_model
     False
     """
-    method = getattr(strategy, "__skactive_tags__", None)
-    return method() if callable(method) else StrategyTags()
+    return declared_tags(strategy, StrategyTags)
 
 
 @dataclass(frozen=True)
@@ -538,12 +538,6 @@ _TAG_FILTERS = ("requires_model", "requires_labels", "per_sample_scores")
 _TAG_FILTERS += ("reads_dask_pools",)
 
 
-def _subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
 def all_strategies(task=None, **tags):
     """skactive's pool strategies, sorted by name, filtered by their tags.
 
@@ -581,7 +575,7 @@ def all_strategies(task=None, **tags):
         )
     found = {
         cls.__name__: cls
-        for cls in _subclasses(QueryStrategy)
+        for cls in iter_subclasses(QueryStrategy)
         if cls.__module__.startswith("skactive.strategies.")
         and not cls.__name__.startswith("_")
         and not inspect.isabstract(cls)
