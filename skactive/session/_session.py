@@ -120,6 +120,7 @@ class LabelingSession(SessionReading):
         self.ids = item_ids(X, ids)
         self.view = ItemView(X, display, image_shape)
         self._position = {item: p for p, item in enumerate(self.ids.tolist())}
+        self._state = LabelState()
         if initial_labels is not None:
             initial_labels = self._checked_labels(initial_labels)
         self._store = Store(url)
@@ -128,7 +129,6 @@ class LabelingSession(SessionReading):
         except BaseException:
             self._store.close()
             raise
-        self._state = LabelState()
         self._closed = False
         self._fitted_on, self.learner_, self.refit_error_ = None, None, None
         for event in self._store.events():
@@ -276,11 +276,7 @@ class LabelingSession(SessionReading):
         if classes is not None:
             known = np.asarray(classes).tolist()
         else:  # the kind of the labels given so far
-            first = (
-                next(iter(self._state.labels.values()), None)
-                if hasattr(self, "_state")
-                else None
-            )
+            first = next(iter(self._state.labels.values()), None)
             known = None if first is None else [first[-1][1]]
         return label if known is None else as_class(label, known, classes is None)
 
