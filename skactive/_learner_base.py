@@ -33,7 +33,8 @@ from sklearn.utils.validation import (
 from skactive.models import model_input
 from skactive.utils._compat import validate_data
 from skactive.utils.dask_pools import check_dask_pool, is_dask_collection
-from skactive.utils.inputs import PoolRows, n_rows
+from skactive.utils.inputs import n_rows
+from skactive.utils.pools import LocalPool
 from skactive.utils.seeding import private_torch_rng
 from skactive.utils.validation import as_text_rows, validate_rows
 
@@ -177,10 +178,11 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         return texts
 
     def _validate_pool(self, X_pool):
-        """A pool to query or check; a PoolRows is checked whole, never copied."""
-        if isinstance(X_pool, PoolRows):
+        """The pool to query or check, as one :class:`~skactive.utils.pools.Pool`
+        (built here, once): a view's rows are checked whole, never copied."""
+        if isinstance(X_pool, LocalPool):
             base = self._validate_X(X_pool.base, reset=False, ensure_min_samples=0)
-            return PoolRows(base, X_pool.rows)
+            return LocalPool(base, X_pool.rows)
         if is_dask_collection(X_pool):  # checked by shape; its blocks stay put
             return check_dask_pool(
                 X_pool,
@@ -188,7 +190,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 getattr(self, "feature_names_in_", None),
                 type(self).__name__,
             )
-        return self._validate_X(X_pool, reset=False, ensure_min_samples=0)
+        return LocalPool(self._validate_X(X_pool, reset=False, ensure_min_samples=0))
 
     def _validate_X_y(self, X, y, reset):
         if y is None:

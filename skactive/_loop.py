@@ -51,7 +51,8 @@ from skactive.strategies import (
 )
 from skactive.strategies._base import strategy_names
 from skactive.utils._compat import HasMethods, Interval, _fit_context
-from skactive.utils.inputs import PoolRows, concat_rows, n_rows, take_rows
+from skactive.utils.inputs import concat_rows, n_rows, take_rows
+from skactive.utils.pools import LocalPool
 from skactive.utils.progress import progress_bar
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
@@ -326,7 +327,7 @@ class ActiveLoop(BaseActiveLearner):
             at_budget = labeled.shape[0] >= budget
             pool = np.flatnonzero(~is_labeled)
             # The unlabeled rows as a view: strategies read them in chunks.
-            X_pool = None if at_budget and not self.stopping_ else PoolRows(X, pool)
+            X_pool = None if at_budget and not self.stopping_ else LocalPool(X, pool)
             if self.stopping_ and self._check_stopping(X_pool):
                 self._query_seed = draw_seed(rng)
                 bar.close()
@@ -408,7 +409,8 @@ class ActiveLoop(BaseActiveLearner):
         X_pool : {array-like, sparse matrix, DataFrame} of shape \
                 (n_samples, n_features)
             The unlabeled pool (sparse where the estimator accepts it), or a
-            ``PoolRows`` view of rows of one (checked whole, never copied).
+            :class:`~skactive.utils.pools.Pool` (a ``LocalPool`` view of rows of
+            one is checked whole, never copied).
         batch_size : int or None, default=None
             How many to return; None uses the ``batch_size`` parameter. A batch
             larger than the pool returns the whole pool, ranked.
@@ -508,9 +510,7 @@ class ActiveLoop(BaseActiveLearner):
         strategy = self.current_strategy()
         if not get_strategy_tags(strategy).per_sample_scores:
             return None
-        X_pool = self._validate_pool(X_pool)
-        if isinstance(X_pool, PoolRows):
-            X_pool = X_pool.materialize()
+        X_pool = self._validate_pool(X_pool)  # scored chunk by chunk
         with config_context(skip_parameter_validation=True):
             return strategy.score_samples(
                 self.estimator_,

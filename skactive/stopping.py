@@ -34,7 +34,8 @@ from skactive.acquisition import (
     normalized_uncertainty,
 )
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows, take_rows
+from skactive.utils.inputs import iter_row_chunks, n_rows, take_rows
+from skactive.utils.pools import Pool
 from skactive.utils.registry import declared_tags, iter_subclasses
 from skactive.utils.seeding import MAX_SEED
 
@@ -145,7 +146,7 @@ class StoppingCriterion(BaseEstimator, metaclass=ABCMeta):
     :class:`CriterionTags` (extend ``__skactive_tags__``): the unlabeled pool,
     validation data (``X_val`` and ``y_val``), whether it reads a pool through
     :mod:`skactive.utils.inputs` only (a simulation then hands it its unlabeled
-    rows as a :class:`~skactive.utils.inputs.PoolRows`, uncopied), the tasks it
+    rows as a :class:`~skactive.utils.pools.LocalPool`, uncopied), the tasks it
     serves.
     """
 
@@ -267,9 +268,14 @@ def check_stopping(criteria, learner, X_pool=None, return_criterion=False):
     criterion : StoppingCriterion or None
         Only with ``return_criterion``.
     """
-    if isinstance(X_pool, PoolRows) and any(
-        get_criterion_tags(c).needs_pool and not get_criterion_tags(c).reads_pool_rows
-        for c in criteria
+    if (
+        isinstance(X_pool, Pool)
+        and not X_pool.distributed
+        and any(
+            get_criterion_tags(c).needs_pool
+            and not get_criterion_tags(c).reads_pool_rows
+            for c in criteria
+        )
     ):
         X_pool = X_pool.materialize()  # a criterion that reads the pool as a whole
     for criterion in criteria:

@@ -20,7 +20,8 @@ from skactive.session._reading import SessionReading, choice_reasons
 from skactive.session._state import LabelState
 from skactive.session._store import Store
 from skactive.session._view import ItemView
-from skactive.utils.inputs import PoolRows, n_rows, take_rows
+from skactive.utils.inputs import n_rows, take_rows
+from skactive.utils.pools import LocalPool
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
 
@@ -396,7 +397,7 @@ class LabelingSession(SessionReading):
         free = np.flatnonzero(is_free)
         if free.shape[0] == 0:
             return [], []
-        pool = PoolRows(self.X, free)
+        pool = LocalPool(self.X, free)
         n = min(n, free.shape[0])
         with self._model_lock:
             learner = self.learner_
@@ -408,7 +409,7 @@ class LabelingSession(SessionReading):
             why = [(f"{initial} (nothing labeled yet)", None)] * len(picked)
         else:
             picked = learner.query(pool, n)
-            why = choice_reasons(learner, PoolRows(self.X, free[picked]))
+            why = choice_reasons(learner, LocalPool(self.X, free[picked]))
         chosen = free[np.asarray(picked, dtype=np.int64)]
         return [self.ids[p] for p in chosen], why
 
@@ -500,7 +501,7 @@ class LabelingSession(SessionReading):
             return False
         unlabeled = np.ones(self.ids.shape[0], dtype=bool)
         unlabeled[[self._position[item] for item in self._state.labels]] = False
-        return bool(learner.should_stop(PoolRows(self.X, np.flatnonzero(unlabeled))))
+        return bool(learner.should_stop(LocalPool(self.X, np.flatnonzero(unlabeled))))
 
     def fitted_learner(self):
         """The learner fitted on the labels (after any background refit), or

@@ -32,13 +32,9 @@ from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from skactive.utils.dask_pools import (
-    as_dask_pool,
-    dask_top_k_candidates,
-    is_dask_collection,
-)
-from skactive.utils.inputs import PoolRows, iter_row_chunks, n_rows
-from skactive.utils.ranking import StreamingTopK, finish_top_k
+from skactive.utils.inputs import iter_row_chunks, n_rows
+from skactive.utils.pools import as_pool
+from skactive.utils.ranking import finish_top_k
 from skactive.utils.registry import declared_tags, iter_subclasses
 from skactive.utils.seeding import draw_seed
 from skactive.utils.validation import check_positive_int
@@ -76,13 +72,15 @@ class StrategyTags:
         It gives one score per sample (``score_samples``), so it can be the
         ``base_strategy`` of ``StochasticBatch`` or ``InformationDensity``.
     reads_pool_rows : bool, default=False
-        It reads a :class:`~skactive.utils.inputs.PoolRows` pool (the unlabeled
-        rows of a simulation, not copied) through the row helpers of
-        :mod:`skactive.utils.inputs`. Per-sample strategies do (the base reads
-        the chunks); for any other, ``select`` copies the rows out first.
+        It reads the :class:`~skactive.utils.pools.Pool` object itself (a
+        simulation's unlabeled rows, not copied), through its operations or the
+        row helpers of :mod:`skactive.utils.inputs`. Per-sample strategies do
+        (the base reads the chunks); any other gets the rows in the user's
+        container, copied out.
     reads_dask_pools : bool, default=False
-        A batch strategy that can take a dask pool (per-sample strategies
-        always can: their blocks are scored by dask); the others refuse one.
+        It reads a pool whose rows live elsewhere (``Pool.distributed``: a
+        dask pool) in blocks, where they are. Per-sample strategies always can
+        (their blocks are scored in place); the others refuse one.
     classification : bool, default=True
         It serves classifiers: :class:`~skactive.ActiveLearner` takes it.
     regression : bool, default=False
@@ -315,8 +313,9 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         model : fitted estimator, torch.nn.Module or None
             The model whose uncertainty is measured (None for label-free
             strategies).
-        X : array-like, sparse matrix, DataFrame, torch.Tensor or PoolRows
-            The pool (a simulation passes its unlabeled rows as a ``PoolRows``).
+        X : array-like, sparse matrix, DataFrame, torch.Tensor or Pool
+            The pool (a learner passes the :class:`~skactive.utils.pools.Pool`
+            it built; a simulation's is a view of the unlabeled rows).
         n_samples : int
             Batch size; ``min(n_samples, len(X))`` indices are returned.
         X_labeled : array-like or None, default=None
@@ -333,15 +332,19 @@ class QueryStrategy(BaseEstimator, metaclass=ABCMeta):
         """
         n_samples = check_positive_int(n_samples, "n_samples")
         rng = check_random_state(random_state)
-        if is_dask_collection(X):  # its blocks, where they live
-            X = as_dask_pool(X)
-        if n_rows(X) == 0:
-            return np.empty(0, dtype=np.int64)
+        pool = as_pool(X)  # one pool object; a learner's is already built
         tags = get_strategy_tags(self)
+        if pool.distributed and not tags.reads_dask_pools:
+            raise ValueError(
+                f"{type(self).__name__} cannot query a dask pool yet. Strategies "
+                f"that can: {strategy_names(reads_dask_pools=True)}; or compute "
+                "the pool (X.compute()) when it fits in memory."
+            )
+        if pool.n_rows == 0:
+            return np.empty(0, dtype=np.int64)
         if tags.requires_labels:
             y_labeled = _check_labeled(self, X_labeled, y_labeled)
-        if isinstance(X, PoolRows) and not tags.reads_pool_rows:
-            X = X.materialize()
+        X = pool if tags.reads_pool_rows else pool.materialize()
         context = QueryContext(X_labeled, y_labeled, rng)
         return self._choose(model, X, n_samples, context)
 
@@ -458,19 +461,12 @@ class PerSampleStrategy(QueryStrategy):
 
     def _choose(self, model, X, n_samples, context):
         rng = context.random_state
-        if is_dask_collection(X):  # scored where the blocks live
-            positions, scores = dask_top_k_candidates(
-                self._without_model()._scored_chunks,
-                model,
-                X,
-                n_samples,
-                draw_seed(rng),
-            )
-            return finish_top_k(positions, scores, n_samples, rng)
-        stream = StreamingTopK(n_samples)
-        for start, scores in self._scored_chunks(model, X, draw_seed(rng)):
-            stream.push(start, scores)
-        return stream.result(rng)
+        # The pool streams the top-k where its rows are; the scorer carries no
+        # model (the model travels once, on its own, to a dask pool's blocks).
+        positions, scores = as_pool(X).top_k(
+            self._without_model()._scored_chunks, model, n_samples, draw_seed(rng)
+        )
+        return finish_top_k(positions, scores, n_samples, rng)
 
 
 class BatchStrategy(QueryStrategy):
@@ -509,12 +505,6 @@ class BatchStrategy(QueryStrategy):
         """``min(n_samples, len(X))`` unique positions in ``X``, priority order."""
 
     def _choose(self, model, X, n_samples, context):
-        if is_dask_collection(X) and not get_strategy_tags(self).reads_dask_pools:
-            raise ValueError(
-                f"{type(self).__name__} cannot query a dask pool yet. Strategies "
-                f"that can: {strategy_names(reads_dask_pools=True)}; or compute "
-                "the pool (X.compute()) when it fits in memory."
-            )
         indices = np.asarray(self._select_batch(model, X, n_samples, context))
         n_pool = n_rows(X)
         expected = min(n_samples, n_pool)

@@ -5,23 +5,18 @@ pass of ``O(n_rows * n_dimensions)``; nothing of size ``n_rows ** 2`` is built,
 and both greedies prune with distance bounds so that most picks touch a small
 share of the pool while choosing exactly what the plain greedy would.
 
-The points may be a float ndarray or a :class:`~skactive.utils.inputs.PoolRows`
-of one (a simulation's pool, not copied): they are read in row blocks of about
-8 MiB, the same blocks for both, so both give the same picks to the last bit.
+The points may be a float ndarray or any :class:`~skactive.utils.pools.Pool` of
+float rows (a simulation's view, a dask pool, a net's embedding recomputed
+chunk by chunk): every pass goes through the pool's own operations
+(``map_rows``, ``take``, ``rows_between``), in chunks of about 8 MiB, never
+asking what kind of pool it is.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-from skactive.utils.dask_pools import DaskPool
-from skactive.utils.inputs import (
-    PoolRows,
-    chunk_rows,
-    iter_row_chunks,
-    n_rows,
-    slice_rows,
-    take_rows,
-)
+from skactive.utils.inputs import chunk_rows, n_rows
+from skactive.utils.pools import as_pool
 from skactive.utils.ranking import random_argmax
 
 __all__ = ["LazyKMeansPlusPlus", "farthest_first", "nearest_squared_distances"]
@@ -49,42 +44,36 @@ def _dense_rows(rows, dtype):
 
 
 def _squared_norms(points):
-    """Squared norm of every row, block by block."""
-    if isinstance(points, DaskPool):
-        return points.map_rows(_row_norms)
-    if isinstance(points, np.ndarray) and points.shape[0] <= chunk_rows(points):
-        return _row_norms(points)
-    return np.concatenate([_row_norms(b) for _, b in iter_row_chunks(points)])
+    """Squared norm of every row, chunk by chunk."""
+    return as_pool(points).map_rows(_row_norms)
 
 
 def points_dtype(points):
-    """The float dtype of an ndarray or of the array under a PoolRows."""
-    return (points.base if isinstance(points, PoolRows) else points).dtype
+    """The float dtype of an ndarray or of a pool's rows."""
+    return as_pool(points).dtype
+
+
+def _product(block, vector):
+    return block @ vector
 
 
 def _matvec(points, vector):
-    """``points @ vector``, block by block (one block's copy for a PoolRows)."""
-    if isinstance(points, np.ndarray) and points.shape[0] <= chunk_rows(points):
-        return points @ vector
-    return np.concatenate([b @ vector for _, b in iter_row_chunks(points)])
+    """``points @ vector``, chunk by chunk."""
+    return as_pool(points).map_rows(_product, vector)
 
 
 def _rows(points, rows):
-    """Rows of ``points`` (a slice or positions) as an ndarray."""
-    if isinstance(points, DaskPool):  # each block holding some read once
-        if isinstance(rows, slice):
-            rows = np.arange(points.shape[0])[rows]
-        return points.take(rows)
+    """Rows of ``points`` (a slice or positions) as an ndarray (a pool's
+    chunks holding some read once)."""
+    pool = as_pool(points)
     if isinstance(rows, slice):
-        if isinstance(points, np.ndarray):
-            return points[rows]
-        return slice_rows(points, rows.start or 0, rows.stop)
-    return take_rows(points, rows)
+        return pool.rows_between(rows.start or 0, rows.stop)
+    return pool.take(rows)
 
 
 def _block_rows(points, n_centers):
     """Rows per block of point-to-center distances: at most 4 Mi floats, and
-    at most one input chunk (a PoolRows block is a copy)."""
+    at most one input chunk."""
     return max(1, min(_PAIRWISE_FLOATS // max(n_centers, 1), chunk_rows(points)))
 
 
@@ -111,15 +100,19 @@ def nearest_squared_distances(points, centers):
     precision: 2-4x faster than ``pairwise_distances_argmin_min`` in float32.
     A dask pool's blocks are compared where they are, each in its own task.
     """
-    centers = _dense_rows(centers, points_dtype(points))
-    if isinstance(points, DaskPool):
-        return points.map_rows(nearest_squared_distances, centers)
-    center_norms = _row_norms(centers)
-    n_total = n_rows(points)
-    rows = _block_rows(points, centers.shape[0])
+    pool = as_pool(points)
+    centers = _dense_rows(centers, pool.dtype)
+    return pool.map_rows(_nearest_in_chunk, centers, _row_norms(centers))
+
+
+def _nearest_in_chunk(chunk, centers, center_norms):
+    """:func:`nearest_squared_distances` of one chunk, in blocks of at most
+    4 Mi distances."""
+    n_total = n_rows(chunk)
+    rows = _block_rows(chunk, centers.shape[0])
     nearest = np.empty(n_total, dtype=np.float64)
     for start in range(0, n_total, rows):
-        block = _rows(points, slice(start, min(start + rows, n_total)))
+        block = chunk[start : start + rows]
         distance = block @ centers.T
         distance *= -2
         distance += center_norms
@@ -145,13 +138,10 @@ def _norms_and_bounds(points, centers, gain):
     if centers.shape[0] > 2 * _BOUND_CENTERS:
         spread = np.linspace(0, centers.shape[0] - 1, _BOUND_CENTERS)
         bound_centers = centers[spread.astype(np.int64)]
-    if isinstance(points, DaskPool):
-        both = points.map_rows(_norms_and_nearest, bound_centers)
-        squared_norms = both[:, 0].astype(points_dtype(points))  # as in memory
-        nearest = both[:, 1].copy()
-    else:
-        squared_norms = _squared_norms(points)
-        nearest = nearest_squared_distances(points, bound_centers)
+    # One pass for both (an embedding recomputed per pass is computed once).
+    both = as_pool(points).map_rows(_norms_and_nearest, bound_centers)
+    squared_norms = both[:, 0].astype(points_dtype(points))  # exact: float32 in
+    nearest = both[:, 1].copy()
     # Allowance for the rounding of |x|^2 + |c|^2 - 2 <x, c> in the points' dtype.
     slack = (
         64
@@ -191,7 +181,7 @@ def farthest_first(points, centers, n_samples, rng, gain=None):
 
     Parameters
     ----------
-    points : ndarray of shape (n_rows, n_dimensions), or PoolRows of one
+    points : ndarray of shape (n_rows, n_dimensions), or a Pool of such rows
         The pool's embedding.
     centers : ndarray of shape (n_centers, n_dimensions) or None
         The labeled samples' embedding.
@@ -264,6 +254,25 @@ _PATIENCE = 3
 _BLOCK = 1024
 
 
+def _factored_in_blocks(features, residual, squared_norms, center, bias2):
+    """:func:`_factored_distances` of a chunk, in blocks of at most 4 Mi."""
+    rows = _block_rows(features, center[0].shape[0])
+    if features.shape[0] <= rows:
+        return _factored_distances(features, residual, squared_norms, center, bias2)
+    return np.concatenate(
+        [
+            _factored_distances(
+                features[start : start + rows],
+                residual[start : start + rows],
+                squared_norms[start : start + rows],
+                center,
+                bias2,
+            )
+            for start in range(0, features.shape[0], rows)
+        ]
+    )
+
+
 def _factored_distances(features, residual, squared_norms, center, bias2):
     """Squared distances of rows to their nearest center, the embeddings
     ``residual (x) features`` never built; ``center`` is the centers'
@@ -300,7 +309,7 @@ class LazyKMeansPlusPlus:
     ----------
     residual : ndarray of shape (n_rows, n_classes)
         ``p - onehot(argmax p)``.
-    features : ndarray of shape (n_rows, n_dimensions), or PoolRows of one
+    features : ndarray of shape (n_rows, n_dimensions), or a Pool of such rows
         The last layer's input.
     patience : int, default=3
         Rejections in one pick before the full pass.
@@ -326,15 +335,11 @@ class LazyKMeansPlusPlus:
 
     def distances(self, rows, centers):
         """Squared distance of ``rows`` to their nearest center of ``centers``."""
-        residual, features = self.residual, self.features
-        if isinstance(features, DaskPool):  # both read in one pass
-            both = _rows(features, np.r_[np.asarray(rows, dtype=np.int64), centers])
-            row_features, center_features = np.split(
-                both, [both.shape[0] - len(centers)]
-            )
-        else:
-            row_features = _rows(features, rows)
-            center_features = _rows(features, centers)
+        residual = self.residual
+        rows = np.asarray(rows, dtype=np.int64)
+        # The rows and the centers read in one take (one pass where they live).
+        both = _rows(self.features, np.r_[rows, np.asarray(centers, np.int64)])
+        row_features, center_features = np.split(both, [rows.shape[0]])
         return _factored_distances(
             row_features,
             residual[rows],
@@ -345,29 +350,21 @@ class LazyKMeansPlusPlus:
 
     def compare_all(self, centers):
         """Lower every row's bound to its distance to ``centers``."""
-        if isinstance(self.features, DaskPool):  # each block where it lives
-            centers = np.asarray(centers, dtype=np.int64)
-            center = (
-                _rows(self.features, centers),
-                self.residual[centers],
-                self.squared_norms[centers],
-            )
-            distance = self.features.map_rows(
-                _factored_distances,
-                center,
-                self.bias2,
-                row_args=(self.residual, self.squared_norms),
-            )
-            bound = self.bound[: self.n_rows]
-            np.minimum(bound, distance, out=bound)
-            self.block_sums[:] = self.blocks.sum(axis=1)
-            return
-        block = _block_rows(self.features, len(centers))
-        for start in range(0, self.n_rows, block):
-            rows = slice(start, min(start + block, self.n_rows))
-            np.minimum(
-                self.bound[rows], self.distances(rows, centers), out=self.bound[rows]
-            )
+        centers = np.asarray(centers, dtype=np.int64)
+        center = (
+            _rows(self.features, centers),
+            self.residual[centers],
+            self.squared_norms[centers],
+        )
+        # One pass, each chunk where it lives (recomputed, for a lazy embedding).
+        distance = as_pool(self.features).map_rows(
+            _factored_in_blocks,
+            center,
+            self.bias2,
+            row_args=(self.residual, self.squared_norms),
+        )
+        bound = self.bound[: self.n_rows]
+        np.minimum(bound, distance, out=bound)
         self.block_sums[:] = self.blocks.sum(axis=1)
 
     def set_bound(self, row, value):

@@ -13,14 +13,8 @@ import scipy.sparse as sp
 from skactive.models import embed as default_embed
 from skactive.models import embeds_raw_features
 from skactive.strategies._greedy import points_dtype
-from skactive.utils.dask_pools import DaskPool
-from skactive.utils.inputs import (
-    PoolRows,
-    as_float_array,
-    iter_row_chunks,
-    n_rows,
-    raw_float_rows,
-)
+from skactive.utils.inputs import n_rows
+from skactive.utils.pools import LocalPool, as_pool
 
 __all__ = [
     "embed_with_labeled",
@@ -39,70 +33,53 @@ def over_chunks(function, X, *args):
     (into one array allocated at the first chunk: never the parts and their
     stack at once). A dask pool's blocks are computed where they live, the
     ``args`` (the model) sent once."""
-    if isinstance(X, DaskPool):
-        return X.map_rows(function, *args)
-    out = None
-    parts = []
-    for start, chunk in iter_row_chunks(X):
-        part = function(chunk, *args)
-        if sp.issparse(part):  # a text pool's transform stays sparse
-            parts.append(part.tocsr())
-            continue
-        part = np.asarray(part)
-        if out is None:
-            out = np.empty((n_rows(X), *part.shape[1:]), dtype=part.dtype)
-        out[start : start + part.shape[0]] = part
-    if parts:
-        return sp.vstack(parts, format="csr")
-    return np.empty(0) if out is None else out
+    return as_pool(X).map_rows(function, *args)
 
 
 def lazy_over_chunks(function, X, *args):
-    """A dask pool's ``function(block, *args)``, lazily (an embedding that is
-    recomputed block by block at each pass, never held whole); else stacked."""
-    if not isinstance(X, DaskPool):
-        return over_chunks(function, X, *args)
-    row = X.probe(function, *args)
-    return X.map_lazy(function, *args, width=row.shape[1], dtype=row.dtype)
+    """The pool ``function(chunk, *args)`` of ``X``, never held whole: each
+    pass over it recomputes the chunks where they are (a net's embedding of
+    a large pool costs a chunk's memory, not ``n_rows * n_dimensions``).
+    A sparse output (a text pipeline's tf-idf) is stacked instead."""
+    pool = as_pool(X)
+    row = pool.probe(function, *args)
+    if sp.issparse(row):
+        return pool.map_rows(function, *args)
+    row = np.asarray(row)
+    return pool.map_lazy(function, *args, width=row.shape[1], dtype=row.dtype)
 
 
 # Above this magnitude, squared distances of float32 values overflow (3.4e38).
 _FLOAT32_SAFE = 1e15
 
 
-def _block_max_abs(block):
-    return float(max(block.max(), -block.min())) if block.size else 0.0
-
-
 def _max_abs(points):
-    """The largest absolute value, block by block (no temporary of the pool)."""
-    if isinstance(points, DaskPool):
-        return max(points.per_block(_block_max_abs), default=0.0)
-    return max((_block_max_abs(b) for _, b in iter_row_chunks(points)), default=0.0)
-
-
-def _as_float64(a):
-    return (
-        a.astype(np.float64)
-        if isinstance(a, DaskPool)
-        else as_float_array(a, dtype=np.float64)
-    )
+    """The largest absolute value, chunk by chunk (no temporary of the pool)."""
+    if isinstance(points, np.ndarray):
+        return float(max(points.max(), -points.min())) if points.size else 0.0
+    return as_pool(points).max_abs()
 
 
 def without_overflow(points, *others):
-    """``points`` (and ``others``) in float64 when float32 squares would overflow."""
+    """``points`` (and ``others``, small arrays) in float64 when float32 squares
+    would overflow; a pool's points are converted chunk by chunk, lazily."""
     if points_dtype(points) == np.float32 and any(
         a is not None and _max_abs(a) > _FLOAT32_SAFE for a in (points, *others)
     ):
-        return [None if a is None else _as_float64(a) for a in (points, *others)]
+        converted = (
+            points.astype(np.float64)
+            if isinstance(points, np.ndarray)
+            else as_pool(points).astype(np.float64)
+        )
+        return [converted] + [
+            None if a is None else np.asarray(a, dtype=np.float64) for a in others
+        ]
     return [points, *others]
 
 
 def raw_rows(X):
-    """The pool's features as they are (no copy), or None (see raw_float_rows)."""
-    if isinstance(X, DaskPool):
-        return X if X.is_float_array else None
-    return raw_float_rows(X)
+    """The pool's features as they are (no copy), or None."""
+    return as_pool(X).raw_features()
 
 
 def embedding_of(chunk, function, model):
@@ -110,7 +87,8 @@ def embedding_of(chunk, function, model):
 
 
 def pool_embedding(function, model, X):
-    """The pool's embedding: the pool itself (no copy) for raw features."""
+    """The pool's embedding: the pool itself (no copy) for raw features, else
+    recomputed chunk by chunk at each pass (:func:`lazy_over_chunks`)."""
     if function is default_embed and embeds_raw_features(model):
         raw = raw_rows(X)
         if raw is not None:
@@ -133,7 +111,7 @@ def text_pool_features(model, X, owner):
     """``X`` itself, or for a raw-text pool (one string per row) its features
     in the fitted model's space (a text pipeline's sparse tf-idf), for the
     strategies that measure distances on the pool's own rows."""
-    base = X.base if isinstance(X, PoolRows) else X
+    base = X.base if isinstance(X, LocalPool) else X  # a view's rows: its base's
     if not (isinstance(base, np.ndarray) and base.ndim == 1 and base.dtype == object):
         return X
     if model is None:

@@ -37,12 +37,7 @@ from skactive.strategies._points import (
     without_overflow,
 )
 from skactive.utils._compat import Interval, StrOptions
-from skactive.utils.dask_pools import DaskPool
-from skactive.utils.inputs import (
-    as_float_array,
-    iter_row_chunks,
-    take_rows,
-)
+from skactive.utils.inputs import as_float_array, take_rows
 from skactive.utils.ranking import top_k
 from skactive.utils.validation import check_positive_int
 
@@ -59,10 +54,6 @@ def _residual(model, X):
     """``p - onehot(argmax p)`` of ``model`` on ``X`` (``p - [p > 1/2]`` for a
     multilabel model)."""
     return gradient_residual(model, predict_proba(model, X))
-
-
-def _stack(parts):
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def _residual_of(chunk, model, dtype):
@@ -298,17 +289,10 @@ class BADGE(BatchStrategy):
             # h = (x, 1): the pool itself, and the 1 as a bias (no copy).
             residual = over_chunks(_residual_of, X, model, points_dtype(raw))
             features, bias = raw, 1.0
-        elif isinstance(X, DaskPool):  # the residual here, h left on the workers
+        else:  # the residual here; h recomputed at each pass, never held whole
             residual = over_chunks(_factor, X, model, self.embed, 0)
             features = lazy_over_chunks(_factor, X, model, self.embed, 1)
             bias = None
-        else:
-            parts = [
-                gradient_embedding_factors(model, chunk, self.embed)
-                for _, chunk in iter_row_chunks(X)
-            ]
-            residual = _stack([r for r, _ in parts])
-            features, bias = _stack([np.asarray(h) for _, h in parts]), None
         # The features keep their precision (float32 from nets and float32 input):
         # they are the large factor, read once per pick; the residual follows.
         features = without_overflow(features)[0]

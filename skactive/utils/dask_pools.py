@@ -12,6 +12,7 @@ cluster, sent once to each worker that needs it), not once per block.
 
 import numpy as np
 
+from skactive.utils._pool import Pool
 from skactive.utils.ranking import StreamingTopK, candidates
 
 __all__ = [
@@ -136,7 +137,7 @@ def _concat(parts):
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-class DaskPool:
+class DaskPool(Pool):
     """A dask array or data frame pool, seen as its row blocks.
 
     The blocks stay where dask keeps them (in memory, on disk, on workers);
@@ -149,6 +150,8 @@ class DaskPool:
     X : dask.array.Array or dask.dataframe.DataFrame
         The pool, 2-D.
     """
+
+    distributed = True
 
     def __init__(self, X, *, _blocks=None, _lengths=None, _dtype=None, _width=None):
         if _blocks is not None:  # a derived pool (an embedding): already split
@@ -213,9 +216,34 @@ class DaskPool:
             tasks.append(task(function, block, *cut, *shared))
         return compute_each(tasks)
 
+    def per_chunk(self, function, *args, row_args=()):
+        """A pool's chunks are its blocks: :meth:`per_block`."""
+        return self.per_block(function, *args, row_args=row_args)
+
     def map_rows(self, function, *args, row_args=()):
         """``function`` of each block (one output row per row), stacked."""
         return _concat(self.per_block(function, *args, row_args=row_args))
+
+    def iter_chunks(self, chunk_rows=None):
+        """Each block, computed here in turn (``chunk_rows`` is the blocks')."""
+        for block, start in zip(self.blocks, self.starts, strict=True):
+            yield int(start), block.compute()
+
+    def rows_between(self, start, stop):
+        return self.take(np.arange(start, stop))
+
+    def materialize(self):
+        """The whole pool, computed here."""
+        if self.collection is not None:
+            return self.collection.compute()
+        return self.map_rows(_identity)
+
+    def top_k(self, score_chunks, model, k, seed):
+        """The candidates of the top ``k``, each block scored where it lives."""
+        return dask_top_k_candidates(score_chunks, model, self, k, seed)
+
+    def raw_features(self):
+        return self if self.is_float_array else None
 
     def map_lazy(self, function, *args, width, dtype):
         """A pool whose blocks are ``function(block, *args)``, never computed
@@ -274,6 +302,10 @@ class DaskPool:
         out = np.empty_like(rows)
         out[order] = rows
         return out
+
+
+def _identity(block):
+    return np.asarray(block)
 
 
 def _apply_to_head(function, block, *args):

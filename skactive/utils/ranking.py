@@ -130,6 +130,12 @@ class StreamingTopK:
             return np.empty(0, dtype=np.int64), np.empty(0)
         return np.concatenate(self._positions), np.concatenate(self._scores)
 
+    def kept(self):
+        """``(positions, scores)`` kept so far (the candidates and, until the
+        next pruning, a few more): :func:`finish_top_k` of them is
+        :meth:`result`."""
+        return self._merged()
+
     def candidates(self):
         """``(positions, scores)`` of the candidates kept so far."""
         positions, scores = self._merged()
