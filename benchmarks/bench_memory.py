@@ -25,6 +25,7 @@ configurations drawn from the committee (stratified by member).
 
 Run: python benchmarks/bench_memory.py [--sizes 100000 500000 1000000 2000000]
      [--only NAME ...] [--timeout 300] [--no-peers] [--no-prefilter-cost]
+     [--tag TAG]
 Writes benchmarks/results/bench_memory.md.
 """
 
@@ -120,6 +121,8 @@ SKACTIVE = [
     "QueryByCommittee",
     "BatchBALD",
     "simulation (5 rounds)",
+    "CoreSet (default net)",
+    "BADGE (default net)",
 ]
 PEERS = [
     "modAL uncertainty_sampling",
@@ -156,6 +159,15 @@ def _skactive_run(method, X, y):
             random_state=0,
         )
         return lambda: learner.fit(X, y)
+    if method.endswith("(default net)"):  # the net's embedding: 100 wide
+        from skactive.nets import TorchMLPClassifier
+
+        strategy, _ = _strategies()[method.split()[0]]
+        model = TorchMLPClassifier(max_epochs=5, random_state=0)
+        model.fit(labeled, y_labeled)
+        return lambda: strategy.select(
+            model, pool, BATCH, X_labeled=labeled, random_state=0
+        )
     strategy, n_members = _strategies()[method]
     model = _model(labeled, y_labeled, n_members)
     return lambda: strategy.select(
@@ -302,6 +314,9 @@ def main():
     parser.add_argument("--only", nargs="+", default=None)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--tag", default=None, help="write bench_memory_TAG.md (a before/after run)"
+    )
     parser.add_argument("--no-prefilter-cost", action="store_true")
     parser.add_argument(
         "--peer-max-rows",
@@ -320,7 +335,9 @@ def main():
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
         "one thread per process. Pools of N x 50 float32 (2e6 rows: 381 MiB), 10 "
         "classes, 1,000 labeled rows, a batch of 100, a LogisticRegression "
-        "(Bayesian strategies: a Committee of 5; BatchBALD: of 20). Extra memory: "
+        "(Bayesian strategies: a Committee of 5; BatchBALD: of 20; rows marked "
+        "'default net': the default TorchMLPClassifier, 100 hidden units, fitted "
+        "5 epochs). Extra memory: "
         "peak resident set during the call minus the resident set before it. "
         f"Target: at most {TARGET_MIB} MiB at 2e6 rows (BatchBALD: at 1e6 rows, "
         f"K=20). Each case in a fresh process, capped at {args.timeout:.0f} s; "
@@ -359,6 +376,7 @@ def main():
         lines += prefilter_cost(args.prefilter_sizes, args.timeout)
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if args.only is None else "_partial"
+    suffix = suffix if args.tag is None else f"_{args.tag}"
     (RESULTS / f"bench_memory{suffix}.md").write_text("\n".join(lines) + "\n")
     print(f"Missed: {', '.join(failed) if failed else 'none'}.")
 

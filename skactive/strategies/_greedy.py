@@ -317,15 +317,21 @@ class LazyKMeansPlusPlus:
         A constant last feature that ``features`` leaves out (a linear model's
         intercept input, 1): it adds ``bias ** 2`` to every inner product of
         features, so the pool is never copied to append it.
+    feature_norms : ndarray of shape (n_rows,) or None, default=None
+        The features' squared norms, when a pass that computed the residual
+        had them (a lazy embedding is then computed once less); None computes
+        them.
     """
 
-    def __init__(self, residual, features, patience=_PATIENCE, bias=None):
+    def __init__(
+        self, residual, features, patience=_PATIENCE, bias=None, feature_norms=None
+    ):
         self.residual, self.features, self.patience = residual, features, patience
         self.bias2 = 0.0 if bias is None else float(bias) ** 2
         self.n_rows = residual.shape[0]
-        self.squared_norms = _row_norms(residual) * (
-            _squared_norms(features) + self.bias2
-        )
+        if feature_norms is None:  # one pass over the features
+            feature_norms = _squared_norms(features)
+        self.squared_norms = _row_norms(residual) * (feature_norms + self.bias2)
         # The bounds in blocks of _BLOCK rows (zero padded) with each block's sum.
         self.n_blocks = -(-self.n_rows // _BLOCK)
         self.blocks = np.zeros((self.n_blocks, _BLOCK))

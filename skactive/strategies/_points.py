@@ -17,6 +17,7 @@ from skactive.utils.inputs import n_rows
 from skactive.utils.pools import LocalPool, as_pool
 
 __all__ = [
+    "FLOAT32_SAFE",
     "embed_with_labeled",
     "embedding_of",
     "lazy_over_chunks",
@@ -50,7 +51,7 @@ def lazy_over_chunks(function, X, *args):
 
 
 # Above this magnitude, squared distances of float32 values overflow (3.4e38).
-_FLOAT32_SAFE = 1e15
+FLOAT32_SAFE = 1e15
 
 
 def _max_abs(points):
@@ -64,7 +65,7 @@ def without_overflow(points, *others):
     """``points`` (and ``others``, small arrays) in float64 when float32 squares
     would overflow; a pool's points are converted chunk by chunk, lazily."""
     if points_dtype(points) == np.float32 and any(
-        a is not None and _max_abs(a) > _FLOAT32_SAFE for a in (points, *others)
+        a is not None and _max_abs(a) > FLOAT32_SAFE for a in (points, *others)
     ):
         converted = (
             points.astype(np.float64)

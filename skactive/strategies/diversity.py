@@ -30,6 +30,7 @@ from skactive.strategies._greedy import (
     points_dtype,
 )
 from skactive.strategies._points import (
+    FLOAT32_SAFE,
     embed_with_labeled,
     lazy_over_chunks,
     over_chunks,
@@ -66,6 +67,18 @@ def _uncertainty_of(chunk, model, measure):
 
 def _factor(chunk, model, embed, which):
     return np.asarray(gradient_embedding_factors(model, chunk, embed)[which])
+
+
+def _residual_norm_max(chunk, model, embed, dtype):
+    """A chunk's residual, its features' squared norms and largest absolute
+    values, side by side in the features' dtype (one forward pass for all)."""
+    residual, features = gradient_embedding_factors(model, chunk, embed)
+    features = np.asarray(features, dtype=dtype)
+    out = np.empty((features.shape[0], residual.shape[1] + 2), dtype=dtype)
+    out[:, :-2] = residual
+    out[:, -2] = np.einsum("ij,ij->i", features, features)
+    out[:, -1] = np.abs(features).max(axis=1) if features.shape[1] else 0
+    return out
 
 
 class DiverseUncertainty(BatchStrategy):
@@ -289,15 +302,27 @@ class BADGE(BatchStrategy):
             # h = (x, 1): the pool itself, and the 1 as a bias (no copy).
             residual = over_chunks(_residual_of, X, model, points_dtype(raw))
             features, bias = raw, 1.0
-        else:  # the residual here; h recomputed at each pass, never held whole
-            residual = over_chunks(_factor, X, model, self.embed, 0)
-            features = lazy_over_chunks(_factor, X, model, self.embed, 1)
-            bias = None
+        else:  # h recomputed at each pass, never held whole
+            return self._select_lazily(model, X, n_samples, rng)
         # The features keep their precision (float32 from nets and float32 input):
         # they are the large factor, read once per pick; the residual follows.
         features = without_overflow(features)[0]
         residual = residual.astype(points_dtype(features), copy=False)
         kmeans = LazyKMeansPlusPlus(residual, features, bias=bias)
+        return kmeans.select(n_samples, rng)
+
+    def _select_lazily(self, model, X, n_samples, rng):
+        """k-means++ on features that are recomputed at each pass: the residual,
+        the features' norms and their overflow check come from one pass."""
+        features = lazy_over_chunks(_factor, X, model, self.embed, 1)
+        dtype = points_dtype(features)
+        both = over_chunks(_residual_norm_max, X, model, self.embed, dtype)
+        residual, norms = both[:, :-2], both[:, -2]
+        if dtype == np.float32 and both[:, -1].max(initial=0.0) > FLOAT32_SAFE:
+            # float32 squares would overflow: float64, norms recomputed.
+            features, norms = features.astype(np.float64), None
+            residual = residual.astype(np.float64)
+        kmeans = LazyKMeansPlusPlus(residual, features, feature_norms=norms)
         return kmeans.select(n_samples, rng)
 
 
