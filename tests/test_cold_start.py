@@ -227,3 +227,40 @@ def test_typiclust_on_constant_features_gives_unique_picks():
         warnings.simplefilter("ignore", ConvergenceWarning)
         picks = TypiClust().select(None, np.ones((25, 3)), 8, random_state=0)
     assert picks.shape == (8,) and np.unique(picks).shape == (8,)
+
+
+@pytest.mark.parametrize(
+    ("n_labeled", "n_samples", "seed"),
+    [(50, 10, 0), (0, 30, 1), (300, 40, 2), (10, 200, 3), (100, 20, 4), (5, 5, 5)],
+)
+def test_typiclust_measures_only_the_clusters_that_can_reach_the_batch(
+    monkeypatch, n_labeled, n_samples, seed
+):
+    """Issue 30, point 7: atypicality is computed for the clusters whose most
+    typical sample can be picked; the batch equals the one computed with every
+    cluster measured, with far fewer clusters measured when labels cover most."""
+    import skactive.strategies.cold_start as cold_start
+    from skactive.strategies import TypiClust
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((4000 + n_labeled, 6)).astype(np.float32)
+    X[: 4000 + n_labeled : 7] = X[0]  # ties in counts and in distances
+    labeled = X[:n_labeled] if n_labeled else None
+    measured = []
+    original = cold_start._atypicality
+
+    def counting(features_at, labels, counts, k_neighbors, needed=None):
+        wanted = counts > 1 if needed is None else (counts > 1) & needed
+        measured.append(int(np.count_nonzero(wanted)))
+        return original(features_at, labels, counts, k_neighbors, needed)
+
+    monkeypatch.setattr(cold_start, "_atypicality", counting)
+    kwargs = {"X_labeled": labeled, "random_state": seed}
+    picked = TypiClust().select(None, X[n_labeled:], n_samples, **kwargs)
+    monkeypatch.setattr(
+        cold_start, "_clusters_that_can_be_picked", lambda counts, *_: counts > 0
+    )
+    every = TypiClust().select(None, X[n_labeled:], n_samples, **kwargs)
+    np.testing.assert_array_equal(picked, every)
+    if n_labeled >= 10 * n_samples:
+        assert measured[0] < measured[1] / 2

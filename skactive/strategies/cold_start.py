@@ -244,7 +244,8 @@ class TypiClust(_LabelFree):
             def features_at(rows):
                 return features[rows]
 
-        atypical = _atypicality(features_at, labels, counts, self.k_neighbors)
+        needed = _clusters_that_can_be_picked(counts, covered, min(n_samples, n))
+        atypical = _atypicality(features_at, labels, counts, self.k_neighbors, needed)
         rank = rank_within_groups(labels, counts, np.lexsort((atypical, labels)))
         order = np.lexsort(
             (rng.random_sample(n), atypical, -counts[labels], covered[labels], rank)
@@ -252,15 +253,39 @@ class TypiClust(_LabelFree):
         return order[: min(n_samples, n)].astype(np.int64)
 
 
-def _atypicality(features_at, labels, counts, k_neighbors):
+def _clusters_that_can_be_picked(counts, covered, n_picks):
+    """The clusters whose most typical sample can be in the batch.
+
+    The batch is the most typical sample of each cluster, the clusters ordered
+    by (covered, larger first), then by that sample's atypicality. When the
+    batch takes one sample from fewer clusters than there are, only the
+    clusters ranked at or above the last one taken by that key (ties
+    included) can reach it; the others' atypicality changes nothing picked.
+    """
+    filled = counts > 0
+    if n_picks >= np.count_nonzero(filled):
+        return filled  # a batch of more than one sample per cluster: all of them
+    candidates = np.flatnonzero(filled)
+    key = np.lexsort((-counts[candidates], covered[candidates]))
+    last = candidates[key[n_picks - 1]]
+    cutoff = (covered[last], -counts[last])
+    needed = filled & (
+        (covered < cutoff[0]) | ((covered == cutoff[0]) & (-counts <= cutoff[1]))
+    )
+    return needed
+
+
+def _atypicality(features_at, labels, counts, k_neighbors, needed=None):
     """Mean distance of each sample to its nearest neighbours in its cluster
-    (the inverse of TypiClust's typicality; a lone sample gets infinity)."""
+    (the inverse of TypiClust's typicality; a lone sample gets infinity), for
+    the clusters ``needed`` (all when None; the others' stay infinite)."""
     from sklearn.neighbors import NearestNeighbors
 
     atypical = np.full(labels.shape[0], np.inf)
     order = np.argsort(labels, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    for cluster in np.flatnonzero(counts > 1):  # a loop over clusters, not samples
+    wanted = counts > 1 if needed is None else (counts > 1) & needed
+    for cluster in np.flatnonzero(wanted):  # a loop over clusters, not samples
         members = order[bounds[cluster] : bounds[cluster + 1]]
         k = min(k_neighbors, members.shape[0] - 1)
         points = features_at(members)
