@@ -34,6 +34,7 @@ from skactive.utils.inputs import (
     iter_row_chunks,
     n_columns,
     n_rows,
+    raw_float_rows,
     slice_rows,
     take_rows,
 )
@@ -253,14 +254,7 @@ class LocalPool(Pool):
         return self.base if self.rows is None else take_rows(self.base, self.rows)
 
     def raw_features(self):
-        base = self.base
-        if (
-            isinstance(base, np.ndarray)
-            and base.ndim == 2
-            and base.dtype in (np.float32, np.float64)
-        ):
-            return self
-        return None
+        return None if raw_float_rows(self.base) is None else self
 
 
 class MappedPool(Pool):
