@@ -1,5 +1,7 @@
 """Cold start: KMeansSampling, the stratified draw, and the learner's initial set."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -217,7 +219,6 @@ def test_typiclust_is_a_cold_start_and_ranks_the_whole_pool():
 
 
 def test_typiclust_on_constant_features_gives_unique_picks():
-    import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
@@ -249,10 +250,10 @@ def test_typiclust_measures_only_the_clusters_that_can_reach_the_batch(
     measured = []
     original = cold_start._atypicality
 
-    def counting(features_at, labels, counts, k_neighbors, needed=None):
+    def counting(features_at, labels, counts, k_neighbors, needed=None, rng=None):
         wanted = counts > 1 if needed is None else (counts > 1) & needed
         measured.append(int(np.count_nonzero(wanted)))
-        return original(features_at, labels, counts, k_neighbors, needed)
+        return original(features_at, labels, counts, k_neighbors, needed, rng)
 
     monkeypatch.setattr(cold_start, "_atypicality", counting)
     kwargs = {"X_labeled": labeled, "random_state": seed}
@@ -264,3 +265,82 @@ def test_typiclust_measures_only_the_clusters_that_can_reach_the_batch(
     np.testing.assert_array_equal(picked, every)
     if n_labeled >= 10 * n_samples:
         assert measured[0] < measured[1] / 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_centers=st.integers(1, 40),
+    scale=st.sampled_from([1e-3, 1.0, 1e3]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_nearest_centers_agrees_with_kmeans_predict(seed, n_centers, scale, dtype):
+    """Issue 30, point 7: the blocked assignment (one product and one argmin
+    per block, in the rows' dtype) gives scikit-learn's own labels."""
+    from skactive.strategies.cold_start import nearest_centers
+
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((5000, 7)) * scale).astype(dtype)
+    kmeans = KMeans(n_centers, n_init=1, random_state=seed).fit(X[:500])
+    ours = nearest_centers(kmeans, X)
+    theirs = kmeans.predict(X)
+    # Equal but for float32 near-ties: each label is a nearest centre.
+    distances = ((X[:, None, :] - kmeans.cluster_centers_[None]) ** 2).sum(-1)
+    best = distances.min(axis=1)
+    gap = distances[np.arange(X.shape[0]), ours] - best
+    assert np.all(gap <= 1e-4 * np.maximum(best, scale**2))
+    assert np.mean(ours == theirs) > 0.999
+
+
+def test_nearest_centers_past_float32_range_and_sparse():
+    """Rows past float32's safe range are assigned in float64 (no overflow to
+    inf, which would make every centre equally near); sparse rows go to
+    ``predict``."""
+    from skactive.strategies.cold_start import nearest_centers
+
+    X = np.array([[0.0, 0.0], [1e20, 0.0], [0.0, 1e20]], dtype=np.float32)
+    kmeans = KMeans(3, n_init=1, random_state=0).fit(X.astype(np.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow on the way
+        labels = nearest_centers(kmeans, X)
+    np.testing.assert_array_equal(labels, kmeans.predict(X.astype(np.float64)))
+    assert np.unique(labels).shape == (3,)
+    sparse = sp.csr_matrix(np.eye(3))
+    kmeans = KMeans(3, n_init=1, random_state=0).fit(sparse)
+    np.testing.assert_array_equal(
+        nearest_centers(kmeans, sparse), kmeans.predict(sparse)
+    )
+
+
+def test_typiclust_measures_a_sample_of_a_large_cluster(monkeypatch):
+    """A cluster above ``_MAX_MEMBERS`` is measured on a seeded sample: that
+    many finite atypicalities, the pick is the most typical of the sample
+    (by a direct neighbour search), and the same seed gives the same pick."""
+    from sklearn.neighbors import NearestNeighbors
+
+    import skactive.strategies.cold_start as cold_start
+    from skactive.strategies import TypiClust
+
+    monkeypatch.setattr(cold_start, "_MAX_MEMBERS", 64)
+    seen = []
+    original = cold_start._atypicality
+
+    def keep(*args):
+        seen.append(original(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(cold_start, "_atypicality", keep)
+    X = np.random.default_rng(0).standard_normal((1000, 3))
+    picked = TypiClust(n_clusters=1).query(X, n_samples=1, random_state=3)
+    atypical = seen[-1]
+    sampled = np.flatnonzero(np.isfinite(atypical))
+    assert sampled.shape == (64,)
+    distances, _ = (
+        NearestNeighbors(n_neighbors=21).fit(X[sampled]).kneighbors(X[sampled])
+    )
+    assert picked[0] == sampled[np.argmin(distances[:, 1:].mean(axis=1))]
+    again = TypiClust(n_clusters=1).query(X, n_samples=1, random_state=3)
+    np.testing.assert_array_equal(picked, again)
+    other = TypiClust(n_clusters=1).query(X, n_samples=1, random_state=4)
+    assert np.flatnonzero(np.isfinite(seen[-1])).tolist() != sampled.tolist()
+    assert other.shape == (1,)
