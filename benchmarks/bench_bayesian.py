@@ -300,7 +300,7 @@ def part_curves(repeats=5, n_jobs=2):
     from sklearn.preprocessing import StandardScaler
 
     from skactive import ActiveLearner, Committee
-    from skactive._demo import PROTOCOL, load_dataset, losers, save_curves
+    from skactive.cli._demo import PROTOCOL, load_dataset, losers, save_curves
     from skactive.evaluation import active_learning_curve
     from skactive.nets import TorchMLPClassifier
     from skactive.strategies import (

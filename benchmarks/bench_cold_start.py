@@ -34,7 +34,7 @@ def pools(seed):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
-    from skactive._demo import load_dataset
+    from skactive.cli._demo import load_dataset
 
     X_pool, X_test, y_pool, y_test = load_dataset("mnist1d", random_state=seed)
     yield "mnist1d (2,500 rows)", X_pool, X_test, y_pool, y_test

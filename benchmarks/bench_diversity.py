@@ -189,7 +189,7 @@ def part_curves(repeats=5, n_jobs=2):
     from sklearn.base import clone
 
     from skactive import ActiveLearner
-    from skactive._demo import (
+    from skactive.cli._demo import (
         PROTOCOL,
         load_dataset,
         losers,

@@ -240,9 +240,9 @@ def _noise_learner():
 
 
 def part_noise(repeats=5, n_jobs=2):
-    from skactive._demo import load_dataset, save_curves
+    from skactive.cli._demo import load_dataset, save_curves
     from skactive.evaluation import active_learning_curve
-    from skactive.labeling import SimulatedOracle
+    from skactive.oracle import SimulatedOracle
     from skactive.strategies import BADGE, BALD, UncertaintySampling
 
     X_pool, X_test, y_pool, y_test = load_dataset("digits", random_state=0)
@@ -303,7 +303,8 @@ def part_issues():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skactive.labeling import SimulatedOracle, find_label_issues
+    from skactive.label_issues import find_label_issues
+    from skactive.oracle import SimulatedOracle
 
     X, y = load_digits(return_X_y=True)
     lines = [

@@ -30,7 +30,7 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skactive import ActiveLearner  # noqa: E402
-from skactive._demo import losers, save_curves  # noqa: E402
+from skactive.cli._demo import losers, save_curves  # noqa: E402
 from skactive.evaluation import active_learning_curve  # noqa: E402
 from skactive.nets import TorchCNNClassifier  # noqa: E402
 from skactive.strategies import BADGE, BALD  # noqa: E402

@@ -1,6 +1,6 @@
 """Label efficiency: how much each strategy saves against random sampling.
 
-Protocol (issue 4), the same as ``python -m skactive demo`` (``skactive._demo``):
+Protocol (issue 4), the same as ``python -m skactive demo`` (``skactive.cli._demo``):
 a stratified 50/50 split into pool and test set, 5 repeats (every strategy starts
 a repeat from the same initial labels), then
 
@@ -46,7 +46,7 @@ import sklearn
 import torch
 
 from skactive import ActiveLearner
-from skactive._demo import (
+from skactive.cli._demo import (
     PROTOCOL,
     load_dataset,
     losers,

@@ -61,7 +61,7 @@ def run(estimator, background, directory):
     from sklearn.datasets import load_digits
 
     from skactive import ActiveLearner, LabelingSession
-    from skactive._demo import make_estimator
+    from skactive.cli._demo import make_estimator
 
     X, y = load_digits(return_X_y=True)
     learner = ActiveLearner(

@@ -18,9 +18,9 @@ _EXPORTS = {
     "ActiveRegressor": "skactive.regressor",
     "BALD": "skactive.strategies",
     "BALDAcquisition": "skactive.strategies",
-    "Committee": "skactive.committee",
-    "DeepActiveLearner": "skactive.deep",
-    "CommitteeRegressor": "skactive.committee",
+    "Committee": "skactive.models",
+    "DeepActiveLearner": "skactive.modal_compat",
+    "CommitteeRegressor": "skactive.models",
     "LabelingSession": "skactive.session",
     "MCDropout": "skactive.nets",
     "MLPModule": "skactive.nets",
@@ -38,7 +38,7 @@ _EXPORTS = {
     "entropy_acquisition": "skactive.acquisition",
     "least_confidence_acquisition": "skactive.acquisition",
     "margin_acquisition": "skactive.acquisition",
-    "mc_dropout_bald": "skactive.deep",
+    "mc_dropout_bald": "skactive.modal_compat",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -50,7 +50,7 @@ class SimulatedOracle:
     Examples
     --------
     >>> import numpy as np
-    >>> from skactive.labeling import SimulatedOracle
+    >>> from skactive.oracle import SimulatedOracle
     >>> y = np.repeat([0, 1, 2], 1000)
     >>> oracle = SimulatedOracle(y, noise_rate=0.1, random_state=0)
     >>> round(float(np.mean(oracle.labels() != y)), 2)

@@ -14,8 +14,8 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skactive import Committee
-from skactive.committee import _stratified_bootstrap
 from skactive.models import predict_proba_samples
+from skactive.models._committee import _stratified_bootstrap
 
 
 @pytest.fixture(scope="module")

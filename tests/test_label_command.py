@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skactive.__main__ import main
-from skactive._label_command import load_pool
+from skactive.cli import main
+from skactive.cli._label import load_pool
 
 
 def _serve(*arguments):

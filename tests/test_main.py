@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from skactive.__main__ import main
+from skactive.cli import main
 
 
 def _table(printed):
@@ -47,7 +47,7 @@ def test_demo_prints_the_table_and_saves_the_plot(capsys, tmp_path):
 
 
 def test_demo_says_when_a_strategy_loses_to_random(capsys, tmp_path, monkeypatch):
-    from skactive import _demo
+    from skactive.cli import _demo
 
     def worse_than_random():
         from skactive.strategies import UncertaintySampling

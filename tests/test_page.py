@@ -129,7 +129,7 @@ def _page_history(driver):
 
 
 def _database_labels(url, annotator):
-    from skactive._label_command import load_pool
+    from skactive.cli._label import load_pool
 
     class Demo:
         demo = True

@@ -18,8 +18,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skactive import ActiveLearner, ActiveRegressor, CommitteeRegressor
-from skactive.labeling import SimulatedOracle
 from skactive.nets import TorchMLPRegressor
+from skactive.oracle import SimulatedOracle
 from skactive.stopping import MaxLabels
 from skactive.strategies import (
     BALD,

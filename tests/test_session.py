@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
@@ -213,6 +214,31 @@ def test_the_model_is_refitted_every_refit_every_labels(url, iris):
     assert [e["round"] for e in _events(url)] == [0, 0, 0, 3, 3, 3, 6, 6, 6]
 
 
+def test_the_session_refits_through_the_learners_teach(url, iris):
+    """Each refit teaches the serving learner the labels it lacks (its rounds
+    and history follow the session) and gives the model a fresh fit would; an
+    undo falls back to a fresh fit on the labels that remain."""
+    X, y = iris
+    with LabelingSession(_learner(), X, url, refit_every=2) as session:
+        _label_batches(session, y, 2)  # 8 labels, a refit every 2
+        learner = session.learner_
+        assert learner.n_rounds_ == 3  # fitted on 2, then taught 2, 2 and 2
+        assert [r["n_labels"] for r in learner.history_] == [2, 4, 6, 8]
+        for record in learner.history_[1:]:
+            np.testing.assert_array_equal(
+                record["indices"], np.arange(record["n_labels"] - 2, record["n_labels"])
+            )
+        positions = np.asarray(session.labels()["item_id"], dtype=int)
+        fresh = clone(_learner()).fit(X[positions], y[positions])
+        np.testing.assert_array_equal(learner.X_labeled_, X[positions])
+        np.testing.assert_allclose(learner.predict_proba(X), fresh.predict_proba(X))
+        session.undo("ann")  # the serving model saw the undone label: refitted
+        assert session.learner_.n_rounds_ == 0  # a fresh fit, not a taught one
+        assert session.learner_.X_labeled_.shape == (6, 4)  # refit_every=2
+        session.submit(session.next_batch("ann")[0], 0, "ann")
+        assert [r["n_labels"] for r in session.learner_.history_] == [6, 8]
+
+
 def _annotator_script(tmp_path, X, y, url, session_params):
     """A script labeling with the truth as annotator argv[1]: prints "ready",
     then each item id once its submit has returned."""
@@ -407,7 +433,7 @@ def test_export_import_and_the_fitted_learner(url, iris, tmp_path):
 
 
 def test_session_info_and_its_command(url, iris, tmp_path, capsys):
-    from skactive.__main__ import main
+    from skactive.cli import main
     from skactive.session import session_info
 
     X, y = iris

@@ -170,7 +170,7 @@ def active_learning_curve(
         The pool.
     y : array-like of shape (n_samples,) or SimulatedOracle
         Its labels, revealed as samples are queried; a
-        :class:`~skactive.labeling.SimulatedOracle` answers with noise (drawn
+        :class:`~skactive.oracle.SimulatedOracle` answers with noise (drawn
         per repeat unless it has its own ``random_state``).
     X_test, y_test : array-like
         Held-out test set, disjoint from the pool.

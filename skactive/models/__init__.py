@@ -38,6 +38,12 @@ Multilabel classifiers (:mod:`skactive.models._multilabel`):
   a multilabel net) or a list of per-label arrays (``MultiOutputClassifier``,
   forests).
 
+Committees (:mod:`skactive.models._committee`): :class:`Committee` and
+:class:`CommitteeRegressor` are models themselves, several estimators trained
+as one, whose members' predictions are the samples the capabilities above read
+(``skactive.Committee`` and the old path ``skactive.committee`` name the same
+classes).
+
 A model without the capability gets a ``TypeError`` naming what to wrap it in.
 """
 
@@ -53,6 +59,7 @@ from skactive.models._classification import (
     predict_proba,
     predict_proba_samples,
 )
+from skactive.models._committee import Committee, CommitteeRegressor
 from skactive.models._gradients import (
     gradient_embedding_factors,
     gradient_residual,
@@ -63,6 +70,8 @@ from skactive.models._regression import predict_samples, predict_std
 
 __all__ = [
     "DEFAULT_MC_SAMPLES",
+    "Committee",
+    "CommitteeRegressor",
     "embed",
     "embeds_raw_features",
     "ensemble_samples",

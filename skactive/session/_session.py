@@ -1,5 +1,6 @@
 """LabelingSession: an active-learning loop whose every label is durable."""
 
+import copy
 import threading
 import time
 import warnings
@@ -132,6 +133,7 @@ class LabelingSession(SessionReading):
             raise
         self._closed = False
         self._fitted_on, self.learner_, self.refit_error_ = None, None, None
+        self._serving_on = (np.zeros(0, dtype=np.int64), [])
         for event in self._store.events():
             self._apply(event)
         self._refit()
@@ -214,13 +216,38 @@ class LabelingSession(SessionReading):
         predicted = plain_label(learner.predict(row)[0])
         return n_rows(learner.X_labeled_), predicted
 
+    def _taught(self, positions, labels):
+        """The serving learner taught the labels it lacks, when it was fitted on
+        a prefix of them (the learner's own ``teach`` path: its rounds, history
+        and callbacks follow the session); None when labels were undone or
+        changed, and a fresh fit is needed."""
+        with self._model_lock:
+            learner, (fitted_positions, fitted_labels) = self.learner_, self._serving_on
+        n_old = fitted_positions.shape[0]
+        if (
+            learner is None
+            or n_old >= positions.shape[0]
+            or not np.array_equal(positions[:n_old], fitted_positions)
+            or list(labels[:n_old]) != list(fitted_labels)
+        ):
+            return None
+        # A copy is taught, so the serving learner keeps answering meanwhile;
+        # teach replaces the model and the labeled rows (never changes them), so
+        # those are shared, and the user's callbacks stay the user's objects.
+        shared = [learner.estimator_, learner.X_labeled_, *learner.callbacks_]
+        learner = copy.deepcopy(learner, memo={id(obj): obj for obj in shared})
+        new = positions[n_old:]
+        return learner.teach(take_rows(self.X, new), np.asarray(labels[n_old:]))
+
     def _fit(self, generation, positions, labels):
         """Fit on the given labels; the newest finished fit serves the queries."""
         learner = None
         if positions.shape[0]:
-            learner = clone(self.learner).set_params(budget=None)
             try:
-                learner.fit(take_rows(self.X, positions), np.asarray(labels))
+                learner = self._taught(positions, labels)
+                if learner is None:
+                    learner = clone(self.learner).set_params(budget=None)
+                    learner.fit(take_rows(self.X, positions), np.asarray(labels))
             except Exception as error:
                 # The labels are committed already: the failure is reported,
                 # never raised out of submit, and the last good model (or the
@@ -241,6 +268,7 @@ class LabelingSession(SessionReading):
         with self._model_lock:
             if generation > self._fitted_generation:
                 self._fitted_generation, self.learner_ = generation, learner
+                self._serving_on = (positions, list(labels))
                 self.refit_error_ = None
 
     def wait(self):
@@ -520,7 +548,7 @@ class LabelingSession(SessionReading):
         with self._model_lock:
             learner = self.learner_
         if label_issues and learner is not None:
-            from skactive.labeling import find_label_issues
+            from skactive.label_issues import find_label_issues
 
             positions, _ = self._labeled()
             suspects, _ = find_label_issues(learner)

@@ -23,10 +23,10 @@ from skactive.strategies.bayesian import (
     BALDAcquisition,
     BatchBALD,
     MeanStd,
-    QueryByCommittee,
     VariationRatios,
 )
 from skactive.strategies.cold_start import KMeansSampling, TypiClust
+from skactive.strategies.committee import QueryByCommittee
 from skactive.strategies.density import InformationDensity
 from skactive.strategies.diversity import (
     BADGE,

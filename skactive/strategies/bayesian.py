@@ -15,14 +15,13 @@ import numpy as np
 from skactive.acquisition import (
     bald_acquisition,
     entropy_acquisition,
-    kl_to_consensus,
     mean_std,
     variation_ratios,
-    vote_entropy,
 )
 from skactive.models import predict_proba_samples
-from skactive.strategies._base import BatchStrategy, PerSampleStrategy
-from skactive.utils._compat import Interval, StrOptions
+from skactive.strategies._base import BatchStrategy
+from skactive.strategies._disagreement import SampleDisagreement
+from skactive.utils._compat import Interval
 from skactive.utils.inputs import iter_row_chunks, n_rows
 from skactive.utils.ranking import top_k
 from skactive.utils.seeding import draw_seed
@@ -32,47 +31,11 @@ __all__ = [
     "BALDAcquisition",
     "BatchBALD",
     "MeanStd",
-    "QueryByCommittee",
     "VariationRatios",
 ]
 
-_N_SAMPLES_DOC = """n_samples : int or None, default=None
-        Monte Carlo dropout masks for a net. None uses the model's own count
-        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
-        ensemble gives one sample per member whatever this is."""
 
-
-def _consensus_entropy(samples):
-    return entropy_acquisition(samples.mean(0))
-
-
-class _SampleDisagreement(PerSampleStrategy):
-    """Base of strategies that score a chunk from its samples ``(K, n, C)``."""
-
-    # Pool rows scored per call: samples (K, rows, C) of 20 x 4096 x 10 float32
-    # take 3 MiB, so a query's extra memory stays small whatever the pool size.
-    chunk_rows = 4096
-
-    _parameter_constraints: ClassVar[dict] = {
-        "estimator": "no_validation",
-        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
-    }
-
-    def __init__(self, estimator=None, n_samples=None):
-        self.estimator = estimator
-        self.n_samples = n_samples
-
-    def _disagreement(self, samples):
-        raise NotImplementedError
-
-    def _score(self, model, X, random_state):
-        # random_state is the query's one seed: every chunk sees the same draws
-        # of the model (the same dropout masks).
-        samples = predict_proba_samples(model, X, self.n_samples, random_state)
-        return self._disagreement(samples)
-
-
-class BALD(_SampleDisagreement):
+class BALD(SampleDisagreement):
     """Bayesian Active Learning by Disagreement (Houlsby et al. 2011).
 
     Queries the samples whose label would tell most about the model: the mutual
@@ -87,7 +50,10 @@ class BALD(_SampleDisagreement):
         For standalone use (``query``): an ``MCDropout``, a ``Committee``, a net
         with dropout, a fitted ensemble or a list of fitted models. Inside an
         :class:`~skactive.ActiveLearner` leave it None.
-    {n_samples}
+    n_samples : int or None, default=None
+        Monte Carlo dropout masks for a net. None uses the model's own count
+        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
+        ensemble gives one sample per member whatever this is.
 
     Examples
     --------
@@ -106,13 +72,11 @@ class BALD(_SampleDisagreement):
         return bald_acquisition(samples)
 
 
-BALD.__doc__ = BALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
-
 #: The name of the user's guide: ``BALDAcquisition(MCDropout(model)).query(pool)``.
 BALDAcquisition = BALD
 
 
-class VariationRatios(_SampleDisagreement):
+class VariationRatios(SampleDisagreement):
     """Query where the fewest samples of the model vote for the modal class.
 
     ``1 - f / K`` with ``f`` the votes of the most voted class among K samples
@@ -123,7 +87,10 @@ class VariationRatios(_SampleDisagreement):
     ----------
     estimator : model or None, default=None
         As in :class:`BALD`.
-    {n_samples}
+    n_samples : int or None, default=None
+        Monte Carlo dropout masks for a net. None uses the model's own count
+        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
+        ensemble gives one sample per member whatever this is.
 
     Examples
     --------
@@ -141,10 +108,7 @@ class VariationRatios(_SampleDisagreement):
         return variation_ratios(samples)
 
 
-VariationRatios.__doc__ = VariationRatios.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
-
-
-class MeanStd(_SampleDisagreement):
+class MeanStd(SampleDisagreement):
     """Query where the class probabilities vary most across samples of the model.
 
     The standard deviation over K samples, averaged over classes
@@ -154,7 +118,10 @@ class MeanStd(_SampleDisagreement):
     ----------
     estimator : model or None, default=None
         As in :class:`BALD`.
-    {n_samples}
+    n_samples : int or None, default=None
+        Monte Carlo dropout masks for a net. None uses the model's own count
+        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
+        ensemble gives one sample per member whatever this is.
 
     Examples
     --------
@@ -170,66 +137,6 @@ class MeanStd(_SampleDisagreement):
 
     def _disagreement(self, samples):
         return mean_std(samples)
-
-
-MeanStd.__doc__ = MeanStd.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
-
-_DISAGREEMENTS = {
-    "vote_entropy": vote_entropy,
-    "kl_divergence": kl_to_consensus,
-    "consensus_entropy": _consensus_entropy,
-}
-
-
-class QueryByCommittee(_SampleDisagreement):
-    """Query by committee: the samples on which the committee's members disagree.
-
-    Parameters
-    ----------
-    estimator : model or None, default=None
-        For standalone use: a fitted :class:`~skactive.Committee`, ensemble, list
-        of fitted models, or net with dropout (each mask a member). Inside an
-        :class:`~skactive.ActiveLearner` leave it None; give the learner a
-        ``Committee`` as its estimator.
-    disagreement : {"vote_entropy", "kl_divergence", "consensus_entropy"}, \
-            default="vote_entropy"
-        - ``"vote_entropy"``: entropy of the members' votes (Dagan and Engelson
-          1995); many ties, ordered at random.
-        - ``"kl_divergence"``: mean KL divergence of each member to the consensus
-          (McCallum and Nigam 1998); equal to BALD on the committee.
-        - ``"consensus_entropy"``: entropy of the mean prediction.
-    {n_samples}
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from skactive import Committee
-    >>> from skactive.strategies import QueryByCommittee
-    >>> X, y = load_iris(return_X_y=True)
-    >>> committee = Committee([LogisticRegression(max_iter=500)] * 5, random_state=0)
-    >>> committee = committee.fit(X[::10], y[::10])
-    >>> QueryByCommittee(committee).query(X, n_samples=4, random_state=0).shape
-    (4,)
-    """
-
-    _parameter_constraints: ClassVar[dict] = {
-        **_SampleDisagreement._parameter_constraints,
-        "disagreement": [StrOptions(set(_DISAGREEMENTS))],
-    }
-
-    def __init__(self, estimator=None, disagreement="vote_entropy", n_samples=None):
-        self.estimator = estimator
-        self.disagreement = disagreement
-        self.n_samples = n_samples
-
-    def _disagreement(self, samples):
-        return _DISAGREEMENTS[self.disagreement](samples)
-
-
-QueryByCommittee.__doc__ = QueryByCommittee.__doc__.replace(
-    "{n_samples}", _N_SAMPLES_DOC
-)
 
 
 # Floats held by one block of candidate scores (configurations x candidates x
@@ -274,7 +181,10 @@ class BatchBALD(BatchStrategy):
     ----------
     estimator : model or None, default=None
         As in :class:`BALD`.
-    {n_samples}
+    n_samples : int or None, default=None
+        Monte Carlo dropout masks for a net. None uses the model's own count
+        (``MCDropout.n_samples``), or 20 for a net with dropout. A committee or an
+        ensemble gives one sample per member whatever this is.
     max_joint_configs : int, default=1000
         Label configurations of the batch kept: the exact joint while
         ``n_classes ** b`` fits, sampled configurations beyond. Time and memory of
@@ -328,9 +238,6 @@ class BatchBALD(BatchStrategy):
         )
         picks = _batchbald(samples, n_samples, self.max_joint_configs, rng)
         return rows[picks]
-
-
-BatchBALD.__doc__ = BatchBALD.__doc__.replace("{n_samples}", _N_SAMPLES_DOC)
 
 
 def _top_bald_samples(model, X, n_samples, seed, n_keep):
@@ -476,3 +383,12 @@ def _sample_configurations(log_probs_chosen, n_draws, rng):
     rows = torch.arange(n_chosen)[None, :]
     likelihood = log_probs_chosen[:, rows, torch.from_numpy(labels)]  # (K, M, b)
     return likelihood.sum(-1).T.contiguous()
+
+
+def __getattr__(name):
+    # QueryByCommittee moved to skactive.strategies.committee; its old path works.
+    if name == "QueryByCommittee":
+        from skactive.strategies.committee import QueryByCommittee
+
+        return QueryByCommittee
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

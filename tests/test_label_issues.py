@@ -10,7 +10,8 @@ from sklearn.svm import LinearSVC
 
 from skactive import ActiveLearner
 from skactive.evaluation import active_learning_curve
-from skactive.labeling import SimulatedOracle, find_label_issues
+from skactive.label_issues import find_label_issues
+from skactive.oracle import SimulatedOracle
 from skactive.strategies import RandomSampling
 
 

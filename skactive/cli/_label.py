@@ -108,7 +108,7 @@ def load_pool(args):
 def label_command(args, out):
     """Serve the page until interrupted (Ctrl-C or SIGTERM)."""
     from skactive import ActiveLearner, LabelingSession
-    from skactive._demo import make_estimator
+    from skactive.cli._demo import make_estimator
     from skactive.session import PageFrame
 
     X, options, classes = load_pool(args)
