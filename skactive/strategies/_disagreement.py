@@ -7,6 +7,7 @@ scored by the same K draws. The Bayesian strategies (:mod:`.bayesian`) and query
 by committee (:mod:`.committee`) sit on it.
 """
 
+from abc import abstractmethod
 from numbers import Integral
 from typing import ClassVar
 
@@ -38,8 +39,9 @@ class SampleDisagreement(PerSampleStrategy):
         self.estimator = estimator
         self.n_samples = n_samples
 
+    @abstractmethod
     def _disagreement(self, samples):
-        raise NotImplementedError
+        """Scores ``(n,)`` of a chunk from its samples ``(K, n, C)``."""
 
     def _score(self, model, X, random_state):
         # random_state is the query's one seed: every chunk sees the same draws
