@@ -17,9 +17,11 @@ skactive_test); it is emptied first.
    sampling), ``refit_every=5``, 120 labels; ``next_batch`` and ``submit``
    p50/p99 over every call of every annotator. ``--concurrency TAG`` runs only
    this and adds a row ``TAG`` to ``bench_session_concurrency.md``: run it with
-   ``PYTHONPATH`` at an older checkout for the "before" row.
+   ``PYTHONPATH`` at an older checkout for the "before" row, and with
+   ``background`` after the tag for sessions with ``background_refit=True``
+   (an annotator's submit then never waits for a model).
 
-Run: python benchmarks/bench_session.py [--concurrency TAG]
+Run: python benchmarks/bench_session.py [--concurrency TAG [background]]
 Writes benchmarks/results/bench_session.md (bench_session_concurrency.md).
 """
 
@@ -122,13 +124,13 @@ print(n, flush=True)
 """
 
 
-def _four_annotators(source, url):
+def _four_annotators(source, url, mode="foreground"):
     """Run ``source`` in 4 processes started together; ``(outputs, seconds)``."""
     script = Path(tempfile.mkdtemp()) / "annotator.py"
     script.write_text(textwrap.dedent(source))
     children = [
         subprocess.Popen(
-            [sys.executable, str(script), url, f"ann{k}"],
+            [sys.executable, str(script), url, f"ann{k}", mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -160,7 +162,8 @@ from sklearn.datasets import load_digits
 from skactive import ActiveLearner, LabelingSession
 X, y = load_digits(return_X_y=True)
 learner = ActiveLearner(batch_size=4, random_state=0)  # the default net
-session = LabelingSession(learner, X, sys.argv[1], budget=120, refit_every=5)
+session = LabelingSession(learner, X, sys.argv[1], budget=120, refit_every=5,
+                          background_refit=sys.argv[3] == "background")
 print("ready", flush=True)
 sys.stdin.readline()
 nexts, submits = [], []
@@ -178,7 +181,7 @@ print(json.dumps({"next": nexts, "submit": submits}), flush=True)
 """
 
 
-def concurrent_latency(url):
+def concurrent_latency(url, mode="foreground"):
     """``(next p50, p99, submit p50, p99, labels, seconds)`` of 4 annotators."""
     import json
 
@@ -187,7 +190,7 @@ def concurrent_latency(url):
     LabelingSession(
         ActiveLearner(batch_size=4, random_state=0), *_digits(), url
     ).close()
-    outputs, elapsed = _four_annotators(_TIMED_ANNOTATOR, url)
+    outputs, elapsed = _four_annotators(_TIMED_ANNOTATOR, url, mode)
     answers = [json.loads(output.splitlines()[-1]) for output in outputs]
     nexts = [t for a in answers for t in a["next"]]
     submits = [t for a in answers for t in a["submit"]]
@@ -200,9 +203,9 @@ def _digits():
     return (X,)
 
 
-def concurrency_row(tag):
+def concurrency_row(tag, mode="foreground"):
     url = f"sqlite:///{tempfile.mkdtemp()}/concurrent.db"
-    n50, n99, s50, s99, n, seconds = concurrent_latency(url)
+    n50, n99, s50, s99, n, seconds = concurrent_latency(url, mode)
     path = RESULTS / "bench_session_concurrency.md"
     if not path.exists():
         path.write_text(
@@ -271,7 +274,7 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--concurrency":
-        concurrency_row(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--concurrency":
+        concurrency_row(*sys.argv[2:])
     else:
         main()
