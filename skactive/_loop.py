@@ -186,9 +186,21 @@ class ActiveLoop(BaseActiveLearner):
         label-free one while every label seen is one class."""
         if isinstance(self.estimator_, OneClassPlaceholder):
             return self._label_free_strategy()
-        # The fitted copy: a strategy that learns (ActiveLearningByLearning)
-        # keeps what it learned there, never in the query_strategy parameter.
-        return getattr(self, "query_strategy_", None) or self._strategy()
+        strategy = self._strategy()
+        if not get_strategy_tags(strategy).learns:
+            return strategy
+        # A strategy that learns (ActiveLearningByLearning) keeps what it
+        # learned in a fitted copy, never in the query_strategy parameter; a
+        # new parameter (set_params) starts a new copy.
+        if getattr(self, "_strategy_source", None) is not self.query_strategy or (
+            not hasattr(self, "query_strategy_")
+        ):
+            self._start_strategy(strategy)
+        return self.query_strategy_
+
+    def _start_strategy(self, strategy):
+        self.query_strategy_ = clone(strategy)
+        self._strategy_source = self.query_strategy
 
     def _select(self, X_pool, n_samples, X_labeled, y_labeled, random_state):
         """The current strategy's batch; its parameters were checked at the
@@ -387,7 +399,9 @@ class ActiveLoop(BaseActiveLearner):
         self.callbacks_ = callbacks
         self.history_, self.stop_reason_, self._stop_checked_round = [], None, None
         self.stop_code_ = None
-        self.query_strategy_ = clone(self._strategy())
+        vars(self).pop("query_strategy_", None)
+        if get_strategy_tags(self._strategy()).learns:
+            self._start_strategy(self._strategy())
         return rng, labeled, budget
 
     def _check_criteria_task(self, criteria):

@@ -166,6 +166,11 @@ class ActiveLearner(ClassifierMixin, ActiveLoop):
         simulation mode, into ``X_labeled_`` otherwise), ``query_time`` and
         ``fit_time`` (seconds). Replaying ``indices`` round by round rebuilds the
         learning curve; ``pandas.DataFrame(history_)`` tabulates it.
+    query_strategy_ : QueryStrategy
+        Only for a strategy that learns (tagged ``learns``, such as
+        :class:`~skactive.strategies.ActiveLearningByLearning`): the fitted copy
+        that queries and keeps what it learned (``weights_``, ``history_``);
+        ``set_params(query_strategy=...)`` starts a new one.
 
     Examples
     --------

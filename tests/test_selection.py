@@ -65,7 +65,7 @@ def test_the_reward_is_the_paired_gain_on_the_probes_by_hand():
     for t in range(2, 5):
         # Round t's reward is measured on round t-1's probes, between the
         # model of round t-1 and that of round t-2, neither trained on them.
-        probes = batches[t - 1][-n_probes:]
+        probes = batches[t - 1][:n_probes]
         now = (models[t - 1].predict(X[probes]) == y[probes]).mean()
         before = (models[t - 2].predict(X[probes]) == y[probes]).mean()
         assert history[t]["reward"] == pytest.approx(now - before)
@@ -116,7 +116,7 @@ def test_the_probes_are_uniform_over_the_pool():
     n = 2000
     for seed in range(n):
         batch = selector.query(X, 10, random_state=seed)
-        counts[batch[-2:]] += 1  # the probes close the batch
+        counts[batch[:2]] += 1  # the probes open the batch
     expected = n * 2 / 50
     # A chi-square statistic for 49 degrees of freedom: 99.9 % below 86.
     assert ((counts - expected) ** 2 / expected).sum() < 86
@@ -164,7 +164,7 @@ def test_the_parameter_is_left_unfitted_and_the_learner_holds_the_copy():
     assert len(selector.history_) == len(learner.history_) - 1
     names = [type(s).__name__ for s in selector.strategies_]
     assert names == ["RandomSampling", "UncertaintySampling", "UncertaintySampling"]
-    # Each round but the last asked n_samples; probes are the batch's last.
+    # Each round asked n_samples, one of them a probe.
     for round_, record in zip(learner.history_[1:], selector.history_):
         assert len(round_["indices"]) == 5
         assert record["n_probes"] == 1
@@ -204,7 +204,7 @@ def test_it_serves_a_regressor_with_a_squared_error_reward():
         "RandomSampling",
         "GreedySampling",
     ]
-    probes = batches[2][-1:]
+    probes = batches[2][:1]
     scale = np.var(learner.y_labeled_[:30])  # the labels of round 2
     now = -((models[2].predict(X[probes]) - y[probes]) ** 2) / scale
     before = -((models[1].predict(X[probes]) - y[probes]) ** 2) / scale
@@ -277,3 +277,44 @@ def test_a_candidate_of_another_task_is_refused():
     learner.set_params(query_strategy=ALBL(strategies=[GreedySampling()]))
     learner.fit(X[:10], y[:10])
     assert learner.query(X[10:]).shape == (10,)
+
+
+def test_a_new_strategy_parameter_starts_a_new_copy():
+    learner, X, y, pool = _started()
+    _hand_loop(learner, X, y, pool, rounds=2)
+    learned = learner.query_strategy_
+    assert len(learned.history_) == 2
+    learner.set_params(query_strategy=ALBL(probe_share=0.5))
+    learner.query(X[pool[20:]])
+    assert learner.query_strategy_ is not learned
+    assert learner.query_strategy_.probe_share == 0.5
+    assert len(learner.query_strategy_.history_) == 1
+    # A strategy that does not learn is used as it is: no copy.
+    learner.set_params(query_strategy=UncertaintySampling())
+    assert learner.current_strategy() is learner.query_strategy
+
+
+def test_in_a_labeling_session_it_measures_rewards_from_the_submitted_labels(
+    tmp_path,
+):
+    from skactive.session import LabelingSession
+
+    X, y = make_classification(300, 5, n_informative=3, random_state=0)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=300),
+        query_strategy=ALBL(probe_share=0.25),
+        batch_size=4,
+        random_state=0,
+    )
+    with LabelingSession(learner, X, f"sqlite:///{tmp_path / 's.db'}") as session:
+        for _ in range(6):
+            for item in session.next_batch("a"):
+                session.submit(item, int(y[int(item)]), "a")
+        session.next_batch("a")
+        selector = session.fitted_learner().query_strategy_
+    # Every round after the second measured its probe: the labels came back
+    # through the session's refits and were found among the taught rows.
+    rewards = [r["reward"] for r in selector.history_]
+    assert len(rewards) >= 5
+    assert all(r is not None for r in rewards[2:])
+    assert not hasattr(learner.query_strategy, "history_")

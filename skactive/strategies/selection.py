@@ -312,7 +312,9 @@ class ActiveLearningByLearning(BatchStrategy):
             random_state=rng,
         )
         chosen = np.asarray(chosen)[~np.isin(chosen, probes)][: n_batch - n_probes]
-        batch = np.concatenate([chosen, probes]).astype(np.int64)
+        # Probes first: a session hands out the head of a longer list of
+        # spares, and a probe whose label never comes measures nothing.
+        batch = np.concatenate([probes, chosen]).astype(np.int64)
 
         keys, current, previous = [], np.empty(0), np.empty(0)
         if n_probes and base["credited"] is not None:
