@@ -231,7 +231,8 @@ def test_single_label_and_multilabel_strategies_do_not_mix(data, strategy):
     model = OneVsRestClassifier(LogisticRegression(max_iter=500))
     if strategy is not None:
         with pytest.raises(
-            ValueError, match="Strategies serving multilabel: BADGE, CoreSet"
+            ValueError,
+            match="serving multilabel: ActiveLearningByLearning, BADGE, CoreSet",
         ):
             ActiveLearner(model, strategy, budget=20).fit(X, Y)
     with pytest.raises(

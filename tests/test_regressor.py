@@ -146,7 +146,10 @@ def test_a_classification_strategy_is_refused_naming_the_regression_ones(
     diabetes, strategy
 ):
     X, y = diabetes
-    with pytest.raises(ValueError, match="serving regression: CoreSet, ExpectedModel"):
+    with pytest.raises(
+        ValueError,
+        match="serving regression: ActiveLearningByLearning, CoreSet, ExpectedModel",
+    ):
         ActiveRegressor(Ridge(), strategy, budget=20).fit(X, y)
 
 

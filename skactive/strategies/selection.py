@@ -316,8 +316,25 @@ class ActiveLearningByLearning(BatchStrategy):
         # spares, and a probe whose label never comes measures nothing.
         batch = np.concatenate([probes, chosen]).astype(np.int64)
 
+        self._commit(
+            context,
+            base,
+            k,
+            probabilities,
+            n_probes,
+            task,
+            model,
+            self._probed(model, X, probes, base, task, context),
+            repeat,
+        )
+        return batch
+
+    @staticmethod
+    def _probed(model, X, probes, base, task, context):
+        """What the next round needs to score the probes: their digests, both
+        models' predictions, the regression scale."""
         keys, current, previous = [], np.empty(0), np.empty(0)
-        if n_probes and base["credited"] is not None:
+        if probes.shape[0] and base["credited"] is not None:
             probe_rows = take_rows(X, probes)
             keys = _row_keys(probe_rows)
             current = np.asarray(model.predict(probe_rows))
@@ -326,6 +343,13 @@ class ActiveLearningByLearning(BatchStrategy):
         scale = 1.0
         if task == "regression" and y is not None and y.size > 1:
             scale = float(np.var(y)) or 1.0
+        return {"keys": keys, "current": current, "previous": previous, "scale": scale}
+
+    def _commit(
+        self, context, base, k, probabilities, n_probes, task, model, probed, repeat
+    ):
+        """Record the round; nothing before this changed self."""
+        strategies = base["strategies"]
         record = {
             "n_labeled": context.n_labeled,
             "strategy": k,
@@ -335,7 +359,6 @@ class ActiveLearningByLearning(BatchStrategy):
             "reward": base["reward"],
             "credited": base["rewarded"],
         }
-        # Nothing above changed self: commit the round at once.
         history = list(getattr(self, "history_", []))
         self._pending = {
             "n_labeled": context.n_labeled,
@@ -345,17 +368,13 @@ class ActiveLearningByLearning(BatchStrategy):
             "credited": base["credited"],
             "credited_probability": base["credited_probability"],
             "model": model,
-            "keys": keys,
-            "current": current,
-            "previous": previous,
             "task": task,
-            "scale": scale,
+            **probed,
         }
         self.strategies_ = strategies
         self.gains_ = base["gains"].copy()
         self.weights_ = probabilities
         self.history_ = [*(history[:-1] if repeat else history), record]
-        return batch
 
 
 #: The short name.
