@@ -55,7 +55,7 @@ from skactive.utils._compat import HasMethods, Interval, _fit_context
 from skactive.utils.inputs import concat_rows, n_rows, take_rows
 from skactive.utils.pools import LocalPool
 from skactive.utils.progress import progress_bar
-from skactive.utils.seeding import draw_seed
+from skactive.utils.seeding import derive_seed, draw_seed
 from skactive.utils.validation import check_positive_int
 
 __all__ = ["ActiveLoop", "take_fit_params"]
@@ -67,6 +67,16 @@ def take_fit_params(params, rows):
         name: take_rows(np.asarray(value) if isinstance(value, list) else value, rows)
         for name, value in params.items()
     }
+
+
+def _params_key(value):
+    """A comparable form of a strategy's parameters, nested ones included."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        params = sorted(value.get_params(deep=False).items())
+        return type(value).__qualname__, tuple((k, _params_key(v)) for k, v in params)
+    if isinstance(value, list | tuple):
+        return tuple(_params_key(v) for v in value)
+    return repr(value)
 
 
 class ActiveLoop(BaseActiveLearner):
@@ -188,6 +198,7 @@ class ActiveLoop(BaseActiveLearner):
             return self._label_free_strategy()
         strategy = self._strategy()
         if not get_strategy_tags(strategy).learns:
+            vars(self).pop("query_strategy_", None)  # an earlier strategy's state
             return strategy
         # A strategy that learns (ActiveLearningByLearning) keeps what it
         # learned in a fitted copy, never in the query_strategy parameter; a
@@ -201,6 +212,31 @@ class ActiveLoop(BaseActiveLearner):
     def _start_strategy(self, strategy):
         self.query_strategy_ = clone(strategy)
         self._strategy_source = self.query_strategy
+
+    def _labels_seed(self, n_labeled):
+        """The query stream's seed by hand: a function of the estimator seed
+        and the number of labels, so a learner fitted on ``n`` labels at once
+        asks what one taught them in batches asks (a reopened session too)."""
+        return derive_seed(self._estimator_seed, n_labeled)
+
+    def _learned_strategy(self):
+        """The fitted copy of a strategy that learns, in force, or None."""
+        if getattr(self, "_strategy_source", None) is not self.query_strategy:
+            return None
+        return vars(self).get("query_strategy_")
+
+    def _resume_strategy(self, fitted):
+        """Go on with ``fitted``, what a strategy that learns learned so far
+        (a labeling session's, kept across refits and reopening), when it is a
+        fitted copy of this learner's ``query_strategy``; returns whether it
+        was adopted."""
+        strategy = self._strategy()
+        if not get_strategy_tags(strategy).learns or _params_key(
+            clone(fitted)
+        ) != _params_key(strategy):
+            return False
+        self.query_strategy_, self._strategy_source = fitted, self.query_strategy
+        return True
 
     def _select(self, X_pool, n_samples, X_labeled, y_labeled, random_state):
         """The current strategy's batch; its parameters were checked at the
@@ -337,7 +373,7 @@ class ActiveLoop(BaseActiveLearner):
             self._labeled_params = params
             self._end_round(new, labeled.shape[0], query_time, fit_time)
             if not simulate:
-                self._query_seed = draw_seed(rng)
+                self._query_seed = self._labels_seed(labeled.shape[0])
                 return self
             at_budget = labeled.shape[0] >= budget
             pool = np.flatnonzero(~is_labeled)
@@ -504,7 +540,7 @@ class ActiveLoop(BaseActiveLearner):
         self._labeled_params = params
         vars(self).update(labels)
         self.estimator_ = estimator
-        self._query_seed = draw_seed(self._rng)  # new labels, a new query stream
+        self._query_seed = self._labels_seed(n_rows(X))  # new labels, a new stream
         self._end_round(new, n_rows(X), 0.0, fit_time)
         return self
 

@@ -675,6 +675,26 @@ def test_query_and_teach_invariants(n_pool, batch_size, seed, random):
     assert learner.history_[-1]["n_labels"] == 20 + indices.shape[0]
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), cuts=st.lists(st.integers(1, 30), max_size=3))
+def test_taught_in_batches_it_asks_what_it_asks_fitted_at_once(seed, cuts):
+    """The query stream is a function of random_state and the number of labels,
+    so a reopened labeling session (a fresh fit) asks what the uninterrupted one
+    (taught batch after batch) asks, random strategies included."""
+    X, y = make_blobs(n_samples=150, centers=3, n_features=3, random_state=1)
+    first = 20
+    ends = sorted({first + c for c in cuts} | {60})
+    taught = ActiveLearner(LogisticRegression(), RandomSampling(), random_state=seed)
+    taught.fit(X[:first], y[:first])
+    for start, end in zip([first, *ends[:-1]], ends, strict=True):
+        taught.teach(X[start:end], y[start:end])
+    at_once = clone(taught).fit(X[:60], y[:60])
+    pool = X[60:]
+    np.testing.assert_array_equal(taught.query(pool, 10), at_once.query(pool, 10))
+    other = clone(taught).fit(X[:59], y[:59])  # another count, another stream
+    assert not np.array_equal(other.query(pool, 10), at_once.query(pool, 10))
+
+
 # -- a failed fit changes nothing; strategies are checked at fit; queries repeat --
 
 

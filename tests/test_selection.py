@@ -289,9 +289,11 @@ def test_a_new_strategy_parameter_starts_a_new_copy():
     assert learner.query_strategy_ is not learned
     assert learner.query_strategy_.probe_share == 0.5
     assert len(learner.query_strategy_.history_) == 1
-    # A strategy that does not learn is used as it is: no copy.
+    # A strategy that does not learn is used as it is: no copy, and the old
+    # one's state is dropped rather than left on the learner, unused.
     learner.set_params(query_strategy=UncertaintySampling())
     assert learner.current_strategy() is learner.query_strategy
+    assert not hasattr(learner, "query_strategy_")
 
 
 def test_in_a_labeling_session_it_measures_rewards_from_the_submitted_labels(
@@ -318,3 +320,97 @@ def test_in_a_labeling_session_it_measures_rewards_from_the_submitted_labels(
     assert len(rewards) >= 5
     assert all(r is not None for r in rewards[2:])
     assert not hasattr(learner.query_strategy, "history_")
+
+
+def _session_learner():
+    return ActiveLearner(
+        LogisticRegression(max_iter=300),
+        query_strategy=ALBL(probe_share=0.25),
+        batch_size=4,
+        random_state=0,
+    )
+
+
+def _label(session, y, n_batches):
+    for _ in range(n_batches):
+        for item in session.next_batch("a"):
+            session.submit(item, int(y[int(item)]), "a")
+
+
+def test_a_reopened_session_goes_on_learning_where_it_stopped(tmp_path):
+    """The selector's state is saved with the leases: reopening (a fresh fit
+    on the labels) asks for the batch the uninterrupted session asks for, with
+    the same weights and history, rather than starting to learn again."""
+    from skactive.session import LabelingSession
+
+    X, y = make_classification(300, 5, n_informative=3, random_state=0)
+    with LabelingSession(_session_learner(), X, f"sqlite:///{tmp_path / 'a.db'}") as s:
+        _label(s, y, 6)
+        expected = s.next_batch("a")
+        straight = s.learner_.query_strategy_
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    for _ in range(3):
+        with LabelingSession(_session_learner(), X, url) as session:
+            _label(session, y, 2)
+    with LabelingSession(_session_learner(), X, url) as session:
+        assert session.next_batch("a") == expected
+        resumed = session.learner_.query_strategy_
+    assert [r["name"] for r in resumed.history_] == [
+        r["name"] for r in straight.history_
+    ]
+    assert len(resumed.history_) == 6
+    np.testing.assert_allclose(resumed.gains_, straight.gains_)
+    np.testing.assert_allclose(resumed.weights_, straight.weights_)
+
+
+def test_an_undo_refits_afresh_and_keeps_what_the_selector_learned(tmp_path):
+    from skactive.session import LabelingSession
+
+    X, y = make_classification(300, 5, n_informative=3, random_state=0)
+    with LabelingSession(_session_learner(), X, f"sqlite:///{tmp_path / 's.db'}") as s:
+        _label(s, y, 4)
+        before = s.learner_.query_strategy_
+        n_rounds = len(before.history_)
+        s.undo("a")  # labels changed: a fresh fit, not a teach
+        s.next_batch("a")
+        after = s.learner_.query_strategy_
+    assert after is before and len(after.history_) == n_rounds + 1
+
+
+def test_a_saved_state_that_cannot_be_read_warns_and_starts_afresh(tmp_path):
+    import sqlalchemy as sa
+
+    from skactive.session import LabelingSession
+    from skactive.session._store import META
+
+    X, y = make_classification(300, 5, n_informative=3, random_state=0)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with LabelingSession(_session_learner(), X, url) as session:
+        _label(session, y, 3)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        where = META.c.key == "learned_strategy"
+        connection.execute(
+            META.update().where(where).values(value='"bm90IGEgcGlja2xl"')
+        )
+    engine.dispose()
+    with pytest.warns(RuntimeWarning, match="starts learning afresh"):
+        session = LabelingSession(_session_learner(), X, url)
+    with session:
+        assert session.progress()["n_labeled"] == 12
+        session.next_batch("a")
+        assert len(session.learner_.query_strategy_.history_) == 1
+
+
+def test_a_saved_state_of_another_strategy_is_not_adopted(tmp_path):
+    from skactive.session import LabelingSession
+
+    X, y = make_classification(300, 5, n_informative=3, random_state=0)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with LabelingSession(_session_learner(), X, url) as session:
+        _label(session, y, 3)
+    other = _session_learner().set_params(query_strategy=ALBL(probe_share=0.5))
+    with LabelingSession(other, X, url) as session:
+        session.next_batch("a")
+        selector = session.learner_.query_strategy_
+        assert selector.probe_share == 0.5 and len(selector.history_) == 1

@@ -115,8 +115,25 @@ def test_submit_returns_after_its_label_is_committed(url, iris):
         ]
 
 
-def test_a_reopened_session_asks_what_an_uninterrupted_one_would(url, iris, tmp_path):
+@pytest.mark.parametrize("strategy", [None, "random", "albl"])
+def test_a_reopened_session_asks_what_an_uninterrupted_one_would(
+    url, iris, tmp_path, strategy
+):
+    """Random draws and a strategy that learns included: the query stream is
+    seeded by the number of labels, and what the selector learned is saved."""
+    from skactive.strategies import ALBL, RandomSampling
+
+    made = {None: lambda: None, "random": RandomSampling, "albl": ALBL}[strategy]
     X, y = iris
+
+    def _learner():
+        return ActiveLearner(
+            LogisticRegression(max_iter=500),
+            query_strategy=made(),
+            batch_size=4,
+            random_state=0,
+        )
+
     straight_url = f"sqlite:///{tmp_path / 'straight.db'}"
     with LabelingSession(_learner(), X, straight_url) as straight:
         _label_batches(straight, y, 3)

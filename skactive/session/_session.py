@@ -1,6 +1,8 @@
 """LabelingSession: an active-learning loop whose every label is durable."""
 
+import base64
 import copy
+import pickle
 import threading
 import time
 import warnings
@@ -34,6 +36,8 @@ class RefitWarning(RuntimeWarning):
 
 
 DEFAULT_URL = "sqlite:///skactive_session.db"
+#: The meta key of a learning strategy's state (ActiveLearningByLearning).
+_LEARNED = "learned_strategy"
 _NO_VOTE = object()
 
 
@@ -45,7 +49,10 @@ class LabelingSession(SessionReading):
     another annotator's batch, and each ``submit``, ``skip`` and ``undo`` is one
     committed transaction before it returns. Reopening with the same URL and
     pool restores every label, refits the model and asks for the same next batch
-    an uninterrupted session would. The model is refitted on the labels in the
+    an uninterrupted session would: the query stream is seeded by the number of
+    labels, and a strategy that learns (``ActiveLearningByLearning``) has its
+    state saved, pickled, with each batch's leases (so open only databases you
+    trust, as with any pickle). The model is refitted on the labels in the
     order they were given, after every ``refit_every`` labels.
 
     Parameters
@@ -123,6 +130,7 @@ class LabelingSession(SessionReading):
         self.view = ItemView(X, display, image_shape)
         self._position = {item: p for p, item in enumerate(self.ids.tolist())}
         self._state = LabelState()
+        self._learned = None  # a learning strategy's state, read at reopening
         if initial_labels is not None:
             initial_labels = self._checked_labels(initial_labels)
         self._store = Store(url)
@@ -145,7 +153,7 @@ class LabelingSession(SessionReading):
             self._store.create(self.ids, hashes, config, initial_labels or {})
             return
         self._store.migrate()
-        _, stored_ids, stored_hashes = self._store.load()
+        meta, stored_ids, stored_hashes = self._store.load()
         difference = describe_difference(stored_ids, stored_hashes, self.ids, hashes)
         if difference is not None:
             raise ValueError(
@@ -153,6 +161,24 @@ class LabelingSession(SessionReading):
                 f"{difference}. Open it with the pool it was created with, or use "
                 "a new URL for this pool."
             )
+        self._learned = self._unpickled(meta.get(_LEARNED))
+
+    @staticmethod
+    def _unpickled(stored):
+        """A learning strategy's state as saved by :meth:`next_batch`; None
+        (it starts afresh, with a warning) when it cannot be read back."""
+        if stored is None:
+            return None
+        try:
+            return pickle.loads(base64.b64decode(stored))
+        except Exception as error:
+            warnings.warn(
+                f"The query strategy's saved state could not be read ({error!r}); "
+                "it starts learning afresh from the next batch.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return None
 
     # -- state ----------------------------------------------------------------------
 
@@ -235,6 +261,7 @@ class LabelingSession(SessionReading):
         # teach replaces the model and the labeled rows (never changes them), so
         # those are shared, and the user's callbacks stay the user's objects.
         shared = [learner.estimator_, learner.X_labeled_, *learner.callbacks_]
+        shared += [learner.query_strategy_] if learner._learned_strategy() else []
         learner = copy.deepcopy(learner, memo={id(obj): obj for obj in shared})
         new = positions[n_old:]
         return learner.teach(take_rows(self.X, new), np.asarray(labels[n_old:]))
@@ -267,9 +294,31 @@ class LabelingSession(SessionReading):
                 return
         with self._model_lock:
             if generation > self._fitted_generation:
+                self._carry_learned(learner)
                 self._fitted_generation, self.learner_ = generation, learner
                 self._serving_on = (positions, list(labels))
                 self.refit_error_ = None
+
+    def _carry_learned(self, learner):
+        """Give the new serving learner what a strategy that learns (such as
+        ActiveLearningByLearning) learned from every batch so far: the serving
+        learner's, or the one saved with the session when it was reopened.
+        Refits (a fresh fit after an undo, a background one) never restart it."""
+        serving = self.learner_
+        learned = self._learned if serving is None else serving._learned_strategy()
+        if learner is not None and learned is not None:
+            learner._resume_strategy(learned)
+            self._learned = None
+
+    def _learned_state(self):
+        """The serving learner's learning strategy, pickled for the meta table
+        (None for a strategy that does not learn)."""
+        with self._model_lock:
+            learner = self.learner_
+        learned = None if learner is None else learner._learned_strategy()
+        if learned is None:
+            return None
+        return base64.b64encode(pickle.dumps(learned)).decode("ascii")
 
     def wait(self):
         """Wait for a background refit to finish (re-raising its error)."""
@@ -344,6 +393,9 @@ class LabelingSession(SessionReading):
             busy = len({who for _, who in leases} - {annotator})
             spares = (n - len(mine)) * (1 + busy) + n
             candidates = self._choose(annotator, self._holders(leases), spares)
+        # A strategy that learns changed with that choice: saved with the
+        # leases (pickled out here), so a reopened session goes on from it.
+        learned = self._learned_state() if len(mine) < n else None
         with self._store.transaction() as connection:
             self._sync(connection)  # the state only: a refit waits for a read
             now = time.time()
@@ -362,9 +414,12 @@ class LabelingSession(SessionReading):
                     taken = {**leased, **{item: {annotator} for item in new}}
                     more = self._choose(annotator, taken, wanted - len(new))
                     new, reasons = new + more[0], reasons + more[1]
+                    learned = self._learned_state()
                 chosen, why = chosen + new, why + reasons
             expires = now + self.lease_seconds
             self._store.lease(connection, chosen, annotator, expires, why)
+            if learned is not None:
+                self._store.save_value(connection, _LEARNED, learned)
         return mine + chosen
 
     @staticmethod

@@ -213,6 +213,15 @@ class Store:
         hashes = np.array([int(h, 16) for _, h in items], dtype=np.uint64)
         return meta, ids, hashes
 
+    @staticmethod
+    def save_value(connection, key, value):
+        """Set ``key`` of the session's meta table to ``value`` (JSON)."""
+        stored = json.dumps(value)
+        where = META.c.key == key
+        if connection.execute(META.update().where(where).values(value=stored)).rowcount:
+            return
+        connection.execute(META.insert().values(key=key, value=stored))
+
     # -- events and leases --------------------------------------------------------
 
     def events(self, connection=None, after=0, columns=None):

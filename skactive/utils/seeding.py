@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["MAX_SEED", "draw_seed", "private_torch_rng"]
+__all__ = ["MAX_SEED", "derive_seed", "draw_seed", "private_torch_rng"]
 
 #: Seeds are drawn in ``[0, MAX_SEED)``, the range every seeded library accepts.
 MAX_SEED = np.iinfo(np.int32).max
@@ -45,6 +45,23 @@ def draw_seed(random_state, size=None):
     """
     seeds = check_random_state(random_state).randint(MAX_SEED, size=size)
     return int(seeds) if size is None else seeds
+
+
+def derive_seed(seed, *keys):
+    """An integer seed in ``[0, MAX_SEED)`` that is a function of ``seed`` and
+    ``keys`` (non-negative integers), independent for different keys.
+
+    A learner's query stream is seeded this way from its estimator seed and the
+    number of labels: fitted on ``n`` labels at once, or taught them one batch
+    at a time, it asks the same.
+
+    Examples
+    --------
+    >>> derive_seed(7, 10) == derive_seed(7, 10) != derive_seed(7, 11)
+    True
+    """
+    state = np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(1)
+    return int(state[0] % MAX_SEED)
 
 
 @contextmanager
