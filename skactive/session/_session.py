@@ -1,8 +1,6 @@
 """LabelingSession: an active-learning loop whose every label is durable."""
 
-import base64
 import copy
-import pickle
 import threading
 import time
 import warnings
@@ -12,6 +10,12 @@ import numpy as np
 from sklearn.base import clone
 
 from skactive._initial import initial_draw
+from skactive.session._learned import (
+    LEARNED_KEY,
+    carry_learned,
+    pickled_learned,
+    unpickled_learned,
+)
 from skactive.session._pool import (
     as_class,
     describe_difference,
@@ -36,8 +40,6 @@ class RefitWarning(RuntimeWarning):
 
 
 DEFAULT_URL = "sqlite:///skactive_session.db"
-#: The meta key of a learning strategy's state (ActiveLearningByLearning).
-_LEARNED = "learned_strategy"
 _NO_VOTE = object()
 
 
@@ -161,24 +163,7 @@ class LabelingSession(SessionReading):
                 f"{difference}. Open it with the pool it was created with, or use "
                 "a new URL for this pool."
             )
-        self._learned = self._unpickled(meta.get(_LEARNED))
-
-    @staticmethod
-    def _unpickled(stored):
-        """A learning strategy's state as saved by :meth:`next_batch`; None
-        (it starts afresh, with a warning) when it cannot be read back."""
-        if stored is None:
-            return None
-        try:
-            return pickle.loads(base64.b64decode(stored))
-        except Exception as error:
-            warnings.warn(
-                f"The query strategy's saved state could not be read ({error!r}); "
-                "it starts learning afresh from the next batch.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            return None
+        self._learned = unpickled_learned(meta.get(LEARNED_KEY))
 
     # -- state ----------------------------------------------------------------------
 
@@ -294,31 +279,11 @@ class LabelingSession(SessionReading):
                 return
         with self._model_lock:
             if generation > self._fitted_generation:
-                self._carry_learned(learner)
+                if carry_learned(self.learner_, self._learned, learner):
+                    self._learned = None
                 self._fitted_generation, self.learner_ = generation, learner
                 self._serving_on = (positions, list(labels))
                 self.refit_error_ = None
-
-    def _carry_learned(self, learner):
-        """Give the new serving learner what a strategy that learns (such as
-        ActiveLearningByLearning) learned from every batch so far: the serving
-        learner's, or the one saved with the session when it was reopened.
-        Refits (a fresh fit after an undo, a background one) never restart it."""
-        serving = self.learner_
-        learned = self._learned if serving is None else serving._learned_strategy()
-        if learner is not None and learned is not None:
-            learner._resume_strategy(learned)
-            self._learned = None
-
-    def _learned_state(self):
-        """The serving learner's learning strategy, pickled for the meta table
-        (None for a strategy that does not learn)."""
-        with self._model_lock:
-            learner = self.learner_
-        learned = None if learner is None else learner._learned_strategy()
-        if learned is None:
-            return None
-        return base64.b64encode(pickle.dumps(learned)).decode("ascii")
 
     def wait(self):
         """Wait for a background refit to finish (re-raising its error)."""
@@ -395,7 +360,7 @@ class LabelingSession(SessionReading):
             candidates = self._choose(annotator, self._holders(leases), spares)
         # A strategy that learns changed with that choice: saved with the
         # leases (pickled out here), so a reopened session goes on from it.
-        learned = self._learned_state() if len(mine) < n else None
+        learned = pickled_learned(self.learner_) if len(mine) < n else None
         with self._store.transaction() as connection:
             self._sync(connection)  # the state only: a refit waits for a read
             now = time.time()
@@ -414,12 +379,12 @@ class LabelingSession(SessionReading):
                     taken = {**leased, **{item: {annotator} for item in new}}
                     more = self._choose(annotator, taken, wanted - len(new))
                     new, reasons = new + more[0], reasons + more[1]
-                    learned = self._learned_state()
+                    learned = pickled_learned(self.learner_)
                 chosen, why = chosen + new, why + reasons
             expires = now + self.lease_seconds
             self._store.lease(connection, chosen, annotator, expires, why)
             if learned is not None:
-                self._store.save_value(connection, _LEARNED, learned)
+                self._store.save_value(connection, LEARNED_KEY, learned)
         return mine + chosen
 
     @staticmethod
